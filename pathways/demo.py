@@ -1,0 +1,375 @@
+"""Demo data for `manage.py load_demo`: partnerships, the seven pathways with two published versions
+each, a local adaptation for Helse Bergen, and the demo users. Idempotent: running it again changes
+nothing. No real people: the users are roles, the text is written for the demo."""
+
+import json
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from .models import (
+    HealthTrust,
+    LocalAdaptation,
+    Municipality,
+    Partnership,
+    Pathway,
+    Profile,
+    Role,
+    Section,
+    SectionKind,
+    Service,
+    ServicePart,
+    Version,
+    VersionKind,
+)
+from .services import adaptation_create, adaptation_section_save, pathway_publish, section_update
+
+CONTENT_DIR = Path(__file__).parent / "demo_content"
+OSLO = ZoneInfo("Europe/Oslo")
+DEMO_PASSWORD = "demo"
+
+# (partnership name, slug, hospital trust, a few municipalities)
+PARTNERSHIPS = [
+    (
+        "Helsefellesskapet Finnmark",
+        "finnmark",
+        "Finnmarkssykehuset",
+        ["Alta", "Hammerfest", "Vadsø"],
+    ),
+    (
+        "Helsefellesskapet UNN",
+        "unn",
+        "Universitetssykehuset Nord-Norge",
+        ["Tromsø", "Harstad", "Narvik"],
+    ),
+    ("Helsefellesskapet Nordland", "nordland", "Nordlandssykehuset", ["Bodø", "Vågan", "Fauske"]),
+    (
+        "Helsefellesskapet Helgeland",
+        "helgeland",
+        "Helgelandssykehuset",
+        ["Rana", "Vefsn", "Alstahaug"],
+    ),
+    (
+        "Helsefellesskapet Nord-Trøndelag",
+        "nord-trondelag",
+        "Helse Nord-Trøndelag",
+        ["Levanger", "Steinkjer", "Namsos"],
+    ),
+    (
+        "Helsefellesskapet St. Olavs",
+        "st-olavs",
+        "St. Olavs hospital",
+        ["Trondheim", "Malvik", "Orkland"],
+    ),
+    (
+        "Helsefellesskapet Møre og Romsdal",
+        "more-og-romsdal",
+        "Helse Møre og Romsdal",
+        ["Ålesund", "Molde", "Kristiansund"],
+    ),
+    ("Helsefellesskapet Førde", "forde", "Helse Førde", ["Sunnfjord", "Kinn", "Sogndal"]),
+    (
+        "Helsefellesskapet Bergen",
+        "bergen",
+        "Helse Bergen",
+        ["Bergen", "Askøy", "Bjørnafjorden", "Voss"],
+    ),
+    (
+        "Helsefellesskapet Fonna",
+        "fonna",
+        "Helse Fonna",
+        ["Haugesund", "Karmøy", "Stord", "Kvinnherad"],
+    ),
+    (
+        "Helsefellesskapet Stavanger",
+        "stavanger",
+        "Helse Stavanger",
+        ["Stavanger", "Sandnes", "Sola"],
+    ),
+    (
+        "Helsefellesskapet Sørlandet",
+        "sorlandet",
+        "Sørlandet sykehus",
+        ["Kristiansand", "Arendal", "Grimstad"],
+    ),
+    (
+        "Helsefellesskapet Telemark",
+        "telemark",
+        "Sykehuset Telemark",
+        ["Skien", "Porsgrunn", "Notodden"],
+    ),
+    (
+        "Helsefellesskapet Vestfold",
+        "vestfold",
+        "Sykehuset i Vestfold",
+        ["Tønsberg", "Sandefjord", "Larvik"],
+    ),
+    (
+        "Helsefellesskapet Vestre Viken",
+        "vestre-viken",
+        "Vestre Viken",
+        ["Drammen", "Asker", "Bærum", "Ringerike"],
+    ),
+    (
+        "Helsefellesskapet Innlandet",
+        "innlandet",
+        "Sykehuset Innlandet",
+        ["Hamar", "Lillehammer", "Gjøvik"],
+    ),
+    (
+        "Helsefellesskapet Østfold",
+        "ostfold",
+        "Sykehuset Østfold",
+        ["Fredrikstad", "Sarpsborg", "Moss"],
+    ),
+    (
+        "Helsefellesskapet Ahus",
+        "ahus",
+        "Akershus universitetssykehus",
+        ["Lillestrøm", "Lørenskog", "Ullensaker"],
+    ),
+    (
+        "Helsefellesskapet Oslo",
+        "oslo",
+        "Oslo universitetssykehus (med Lovisenberg og Diakonhjemmet)",
+        ["Oslo"],
+    ),
+]
+
+# Section structure of every pathway, in page order: (slug, kind, service, part, title nb, title nn)
+SERVICES = [
+    (Service.GP, "fastlege", "Fastlege", "Fastlege"),
+    (Service.HEALTH_STATION, "helsestasjon-skolehelsetjeneste", "Helsestasjon og skolehelsetjenesten",
+     "Helsestasjon og skulehelsetenesta"),
+    (Service.EDUCATIONAL_PSYCHOLOGY, "ppt", "PPT", "PPT"),
+    (Service.CHILD_WELFARE, "barnevern", "Barnevernet", "Barnevernet"),
+    (Service.MUNICIPAL_MENTAL_HEALTH, "kommunepsykolog", "Kommunepsykolog og psykisk helsetjeneste",
+     "Kommunepsykolog og psykisk helseteneste"),
+    (Service.CAMHS, "bup", "BUP", "BUP"),
+]  # fmt: skip
+PARTS = [
+    (ServicePart.ASSESSMENT, "kartlegging", "Kartlegging", "Kartlegging"),
+    (ServicePart.INTERVENTIONS, "tiltak", "Tiltak", "Tiltak"),
+    (ServicePart.EVALUATION, "evaluering", "Evaluering av tiltak", "Evaluering av tiltak"),
+    (ServicePart.COLLABORATION, "samarbeid", "Samarbeid med andre instanser", "Samarbeid med andre instansar"),
+    (ServicePart.REFERRAL, "henvisning", "Henvisning til spesialisthelsetjenesten",
+     "Tilvising til spesialisthelsetenesta"),
+]  # fmt: skip
+
+
+def section_structure(
+    background_title: dict[str, str],
+) -> list[tuple[str, str, str, str, str, str]]:
+    rows = [
+        ("innledning", SectionKind.LEAD, "", "", "Innledning", "Innleiing"),
+        (
+            "bakgrunn",
+            SectionKind.BACKGROUND,
+            "",
+            "",
+            background_title["nb"],
+            background_title["nn"],
+        ),
+    ]
+    for service, service_slug, service_nb, service_nn in SERVICES:
+        for part, part_slug, part_nb, part_nn in PARTS:
+            rows.append(
+                (f"{service_slug}-{part_slug}", SectionKind.SERVICE, service, part,
+                 f"{service_nb}: {part_nb.lower()}", f"{service_nn}: {part_nn.lower()}")
+            )  # fmt: skip
+    rows += [
+        ("sjekkliste-henvisning", SectionKind.REFERRAL_CHECKLIST, "", "",
+         "Sjekkliste for henvisning", "Sjekkliste for tilvising"),
+        ("samhandling", SectionKind.COLLABORATION, "", "", "Samhandling og samarbeid", "Samhandling og samarbeid"),
+    ]  # fmt: skip
+    return rows
+
+
+USERS = [
+    # (username, role, partnership slug, language, staff)
+    ("redaktor", Role.RESPONSIBLE_EDITOR, "fonna", "nb", True),
+    ("lokal-fonna", Role.LOCAL_EDITOR, "fonna", "nn", True),
+    ("lokal-bergen", Role.LOCAL_EDITOR, "bergen", "nn", True),
+    ("ressurs-fonna-hf", Role.RESOURCE_MEMBER, "fonna", "nn", False),
+    ("ressurs-fonna-kommune", Role.RESOURCE_MEMBER, "fonna", "nn", False),
+    ("ressurs-bergen-hf", Role.RESOURCE_MEMBER, "bergen", "nb", False),
+    ("ressurs-bergen-kommune", Role.RESOURCE_MEMBER, "bergen", "nn", False),
+    ("radgiver-rkbu", Role.ADVISER, None, "nb", False),
+]
+
+
+def _user(username: str, role: str, partnership: Partnership | None, language: str, staff: bool):
+    User = get_user_model()
+    user, created = User.objects.get_or_create(username=username, defaults={"is_staff": staff})
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.is_superuser = role == Role.RESPONSIBLE_EDITOR
+        user.save()
+    Profile.objects.update_or_create(
+        user=user, defaults={"role": role, "partnership": partnership, "language": language}
+    )
+    return user
+
+
+def load_partnerships() -> dict[str, Partnership]:
+    partnerships = {}
+    for name, slug, trust_name, municipalities in PARTNERSHIPS:
+        trust, _ = HealthTrust.objects.get_or_create(name=trust_name)
+        partnership, _ = Partnership.objects.get_or_create(slug=slug, defaults={"name": name, "health_trust": trust})
+        for municipality in municipalities:
+            Municipality.objects.get_or_create(partnership=partnership, name=municipality)
+        partnerships[slug] = partnership
+    return partnerships
+
+
+def load_users(partnerships: dict[str, Partnership]) -> dict:
+    users = {
+        username: _user(username, role, partnerships.get(slug) if slug else None, language, staff)
+        for username, role, slug, language, staff in USERS
+    }
+    # Every other partnership gets generated resource group seats (a trust and a municipality member).
+    for slug, partnership in partnerships.items():
+        if slug in {"fonna", "bergen"}:
+            continue
+        for suffix in ("hf", "kommune"):
+            _user(f"ressurs-{slug}-{suffix}", Role.RESOURCE_MEMBER, partnership, "nb", False)
+    return users
+
+
+def load_pathway(data: dict, position: int, editor) -> Pathway:
+    """Create the pathway, publish the 2025 version, apply the revision and publish 2026."""
+    pathway, _ = Pathway.objects.get_or_create(
+        slug=data["slug"],
+        defaults={
+            "position": position,
+            "title_nb": data["title"]["nb"],
+            "title_nn": data["title"]["nn"],
+        },
+    )
+    if pathway.current_version_id:
+        return pathway
+    with transaction.atomic():
+        for index, (slug, kind, service, part, title_nb, title_nn) in enumerate(
+            section_structure(data["background_title"])
+        ):
+            body = data["sections"][slug]
+            Section.objects.update_or_create(
+                pathway=pathway,
+                slug=slug,
+                defaults={
+                    "kind": kind,
+                    "service": service,
+                    "part": part,
+                    "position": (index + 1) * 10,
+                    "title_nb": title_nb,
+                    "title_nn": title_nn,
+                    "body_nb": body["nb"],
+                    "body_nn": body["nn"],
+                },
+            )
+        pathway_publish(
+            pathway=pathway,
+            by=editor,
+            kind=VersionKind.REVISION,
+            year=2025,
+            summary_nb="Første felles versjon av samhandlingsforløpet.",
+            summary_nn="Første felles versjon av samhandlingsforløpet.",
+            at=datetime(2025, 3, 3, 10, 0, tzinfo=OSLO),
+        )
+        for slug, body in data["revision"]["sections"].items():
+            section_update(
+                section=pathway.sections.get(slug=slug),
+                by=editor,
+                body_nb=body["nb"],
+                body_nn=body["nn"],
+            )
+        pathway_publish(
+            pathway=pathway,
+            by=editor,
+            kind=VersionKind.REVISION,
+            year=2026,
+            summary_nb=data["revision"]["summary"]["nb"],
+            summary_nn=data["revision"]["summary"]["nn"],
+            at=datetime(2026, 3, 2, 10, 0, tzinfo=OSLO),
+        )
+    return pathway
+
+
+BERGEN_CONTACTS = {
+    "nb": (
+        "- **BUPA Bergen sentrum**: telefon 55 00 00 00 (sentralbord, hverdager 08–15)\n"
+        "- **Familiens hus** i kommunen: spør etter koordinerende enhet\n"
+        "- Drøftingstelefon for fastleger: ring BUPA og be om vakthavende behandler"
+    ),
+    "nn": (
+        "- **BUPA Bergen sentrum**: telefon 55 00 00 00 (sentralbord, kvardagar 08–15)\n"
+        "- **Familiens hus** i kommunen: spør etter koordinerande eining\n"
+        "- Drøftingstelefon for fastlegar: ring BUPA og be om vakthavande behandlar"
+    ),
+}
+
+
+def load_bergen_adaptation(partnership: Partnership, pathway: Pathway, editor) -> LocalAdaptation:
+    existing = LocalAdaptation.objects.filter(partnership=partnership, pathway=pathway).first()
+    if existing:
+        return existing
+    with transaction.atomic():
+        adaptation = adaptation_create(
+            partnership=partnership,
+            pathway=pathway,
+            by=editor,
+            title_nb=f"{pathway.title_nb} – Bergen",
+            title_nn=f"{pathway.title_nn} – Bergen",
+        )
+        # BUP is called BUPA in Bergen: the local page overrides the referral text with the local name.
+        common = pathway.current_version.sections.get(slug="fastlege-henvisning")
+        adaptation_section_save(
+            adaptation=adaptation,
+            slug=common.slug,
+            by=editor,
+            body_nb=common.body_nb.replace("BUP", "BUPA")
+            + "\n\nI Bergen sendes henvisningen elektronisk til BUPA i ditt opptaksområde.",
+            body_nn=common.body_nn.replace("BUP", "BUPA")
+            + "\n\nI Bergen vert tilvisinga send elektronisk til BUPA i ditt opptaksområde.",
+        )
+        # Saved against the first version: the common text has changed since, so the local editor
+        # sees the "common text changed" notice in the demo.
+        adaptation.sections.filter(slug=common.slug).update(
+            based_on=Version.objects.get(pathway=pathway, year=2025, correction=0)
+        )
+        adaptation_section_save(
+            adaptation=adaptation,
+            slug="lokale-kontakter",
+            by=editor,
+            is_local=True,
+            after_slug="samhandling",
+            title_nb="Lokale kontakter i Bergen",
+            title_nn="Lokale kontaktar i Bergen",
+            body_nb=BERGEN_CONTACTS["nb"],
+            body_nn=BERGEN_CONTACTS["nn"],
+        )
+    return adaptation
+
+
+def load_demo() -> dict[str, int]:
+    partnerships = load_partnerships()
+    users = load_users(partnerships)
+    editor = users["redaktor"]
+    files = sorted(CONTENT_DIR.glob("*.json"))
+    order = ["angst", "autisme", "bekymring-0-3", "oppmerksomhet-uro", "spisevansker", "tristhet-depresjon",
+             "vold-overgrep"]  # fmt: skip
+    pathways = {}
+    for path in files:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        position = order.index(data["slug"]) if data["slug"] in order else len(order)
+        pathways[data["slug"]] = load_pathway(data, position, editor)
+    if "angst" in pathways:
+        load_bergen_adaptation(partnerships["bergen"], pathways["angst"], users["lokal-bergen"])
+    return {
+        "partnerships": len(partnerships),
+        "pathways": len(pathways),
+        "users": get_user_model().objects.count(),
+    }

@@ -1,0 +1,78 @@
+"""Reads for the public pages: which version to show, and its sections in page order."""
+
+from dataclasses import dataclass
+
+from django.shortcuts import get_object_or_404
+
+from .models import LocalAdaptation, Pathway, SectionKind, Version
+
+
+@dataclass(frozen=True)
+class PageSection:
+    slug: str
+    kind: str
+    service: str
+    part: str
+    title: str
+    html: str
+    is_local: bool = False
+
+
+def version_by_number(pathway: Pathway, number: str) -> Version:
+    year, _sep, correction = number.partition(".")
+    if not year.isdigit() or (correction and not correction.isdigit()) or len(number) > 12:
+        raise Version.DoesNotExist
+    return Version.objects.get(pathway=pathway, year=int(year), correction=int(correction or 0))
+
+
+def published_pathway_or_404(slug: str) -> Pathway:
+    return get_object_or_404(
+        Pathway.objects.select_related("current_version"), slug=slug, current_version__isnull=False
+    )
+
+
+def common_sections(version: Version, language: str) -> list[PageSection]:
+    return [
+        PageSection(s.slug, s.kind, s.service, s.part, s.title(language), s.html(language))
+        for s in version.sections.all()
+    ]
+
+
+def adapted_sections(adaptation: LocalAdaptation, version: Version, language: str) -> list[PageSection]:
+    """The common sections with the adaptation's overrides in place and its local sections inserted
+    after the common section each names (at the end when that section no longer exists)."""
+    overrides, local_after = {}, {}
+    for adapted in adaptation.sections.all():
+        if adapted.is_local:
+            local_after.setdefault(adapted.after_slug, []).append(adapted)
+        else:
+            overrides[adapted.slug] = adapted
+
+    def local(adapted) -> PageSection:
+        return PageSection(
+            adapted.slug,
+            SectionKind.LOCAL,
+            "",
+            "",
+            adapted.title(language),
+            adapted.html(language),
+            True,
+        )
+
+    page = []
+    for section in common_sections(version, language):
+        override = overrides.get(section.slug)
+        if override is not None:
+            section = PageSection(
+                section.slug,
+                section.kind,
+                section.service,
+                section.part,
+                override.title(language) or section.title,
+                override.html(language),
+                True,
+            )
+        page.append(section)
+        page.extend(local(a) for a in local_after.pop(section.slug, []))
+    page.extend(local(a) for group in local_after.values() for a in group)
+    return page

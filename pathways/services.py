@@ -1,0 +1,416 @@
+"""Everything that changes content goes through these functions: views, the admin, the API,
+management commands and (later) governance decisions all call them, so they behave the same."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import reversion
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .diffing import Chunk, has_changes, word_diff
+from .models import (
+    LANGUAGE_CODES,
+    AdaptedSection,
+    LocalAdaptation,
+    Partnership,
+    Pathway,
+    Section,
+    Version,
+    VersionKind,
+    VersionSection,
+)
+from .rendering import render_markdown
+
+COPIED_SECTION_FIELDS = (
+    "slug",
+    "kind",
+    "service",
+    "part",
+    "position",
+    "title_nb",
+    "title_nn",
+    "body_nb",
+    "body_nn",
+)
+
+
+class PublishRefused(Exception):
+    """Publishing was refused; `reasons` says why, in words for the editor."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+@dataclass(frozen=True)
+class ParityProblem:
+    section: Section
+    changed_language: str  # the language that changed while the other did not
+
+
+def parity_problems(pathway: Pathway, *, neutral_slugs: Iterable[str] = ()) -> list[ParityProblem]:
+    """Sections whose text changed in one written standard but not in the other since the current
+    version, leaving out those the editor marked as language-neutral changes."""
+    neutral = set(neutral_slugs)
+    published = {}
+    if pathway.current_version_id:
+        published = {s.slug: s for s in VersionSection.objects.filter(version_id=pathway.current_version_id)}
+    problems = []
+    for section in pathway.sections.filter(retired=False):
+        before = published.get(section.slug)
+        if before is None or section.slug in neutral:
+            continue
+        changed = {
+            lang: (section.title(lang), section.body(lang)) != (before.title(lang), before.body(lang))
+            for lang in LANGUAGE_CODES
+        }
+        if changed["nb"] != changed["nn"]:
+            problems.append(ParityProblem(section, "nb" if changed["nb"] else "nn"))
+    return problems
+
+
+def pathway_has_unpublished_changes(pathway: Pathway) -> bool:
+    if not pathway.current_version_id:
+        return True
+    published = list(
+        VersionSection.objects.filter(version_id=pathway.current_version_id).values_list(*COPIED_SECTION_FIELDS)
+    )
+    draft = list(pathway.sections.filter(retired=False).values_list(*COPIED_SECTION_FIELDS))
+    version = pathway.current_version
+    return published != draft or (pathway.title_nb, pathway.title_nn) != (
+        version.title_nb,
+        version.title_nn,
+    )
+
+
+def pathway_publish(
+    *,
+    pathway: Pathway,
+    by,
+    kind: str,
+    summary_nb: str,
+    summary_nn: str,
+    neutral_slugs: Iterable[str] = (),
+    year: int | None = None,
+    at=None,
+) -> Version:
+    """Publish the draft as a new immutable version.
+
+    A yearly revision gets the number `<year>`; a correction gets `<year of the current
+    version>.<next>`. Refused, with the reasons, when the parity gate is red, when there is nothing
+    new to publish, or when the number is taken.
+    """
+    at = at or timezone.now()
+    with transaction.atomic():
+        # The row lock serialises two editors publishing the same pathway at once: the second
+        # waits, then sees the first one's version and numbers after it.
+        pathway = Pathway.objects.select_for_update().get(pk=pathway.pk)
+        reasons = []
+        problems = parity_problems(pathway, neutral_slugs=neutral_slugs)
+        if problems:
+            names = ", ".join(f"«{p.section.title_nb}»" for p in problems)
+            reasons.append(
+                _(
+                    "These sections changed in one written standard but not in the other: %(names)s. "
+                    "Change both, or mark the change as language-neutral."
+                )
+                % {"names": names}
+            )
+        if not (summary_nb.strip() and summary_nn.strip()):
+            reasons.append(_("Write the change summary in both bokmål and nynorsk."))
+        if pathway.current_version_id and not pathway_has_unpublished_changes(pathway):
+            reasons.append(_("Nothing has changed since the current version."))
+        if kind == VersionKind.REVISION:
+            year = year or timezone.localdate(at).year
+            correction = 0
+            if Version.objects.filter(pathway=pathway, year=year, correction=0).exists():
+                reasons.append(_("The yearly revision %(year)s has already been published.") % {"year": year})
+        elif kind == VersionKind.CORRECTION:
+            if not pathway.current_version_id:
+                reasons.append(_("The first version of a pathway must be a yearly revision."))
+                correction = 0
+            else:
+                year = pathway.current_version.year
+                latest = Version.objects.filter(pathway=pathway, year=year).aggregate(n=Max("correction"))["n"]
+                correction = (latest or 0) + 1
+        else:
+            raise ValueError(f"unknown version kind {kind!r}")
+        if reasons:
+            raise PublishRefused(reasons)
+
+        version = Version.objects.create(
+            pathway=pathway,
+            year=year,
+            correction=correction,
+            kind=kind,
+            title_nb=pathway.title_nb,
+            title_nn=pathway.title_nn,
+            summary_nb=summary_nb.strip(),
+            summary_nn=summary_nn.strip(),
+            published_at=at,
+            published_by=by,
+        )
+        VersionSection.objects.bulk_create(
+            VersionSection(
+                version=version,
+                html_nb=render_markdown(section.body_nb),
+                html_nn=render_markdown(section.body_nn),
+                **{field: getattr(section, field) for field in COPIED_SECTION_FIELDS},
+            )
+            for section in pathway.sections.filter(retired=False)
+        )
+        pathway.current_version = version
+        pathway.save(update_fields=["current_version"])
+    return version
+
+
+def section_update(*, section: Section, by, comment: str = "", **fields: str) -> Section:
+    """Change a draft section's titles or texts, recording who did it in the version history."""
+    allowed = {"title_nb", "title_nn", "body_nb", "body_nn"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValueError(f"cannot update {sorted(unknown)}")
+    with transaction.atomic(), reversion.create_revision():
+        for name, value in fields.items():
+            setattr(section, name, value)
+        section.save(update_fields=list(fields))
+        reversion.set_user(by)
+        reversion.set_comment(comment or _("Section edited"))
+    return section
+
+
+# --- Local adaptations -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommonChange:
+    """The common text of a section a local adaptation overrides changed since the adaptation's
+    editor last saw it."""
+
+    adapted: AdaptedSection
+    diff_nb: list[Chunk]
+    diff_nn: list[Chunk]
+
+    def diff(self, language: str) -> list[Chunk]:
+        return getattr(self, f"diff_{language}")
+
+
+def adaptation_common_changes(adaptation: LocalAdaptation) -> list[CommonChange]:
+    current_id = adaptation.pathway.current_version_id
+    overrides = [s for s in adaptation.sections.all() if not s.is_local and s.based_on_id != current_id]
+    if not overrides:
+        return []
+    wanted = {o.slug for o in overrides}
+    texts = {
+        (vs.version_id, vs.slug): vs
+        for vs in VersionSection.objects.filter(
+            version_id__in={o.based_on_id for o in overrides} | {current_id}, slug__in=wanted
+        )
+    }
+    changes = []
+    for override in overrides:
+        before, now = (
+            texts.get((override.based_on_id, override.slug)),
+            texts.get((current_id, override.slug)),
+        )
+        if now is None:
+            continue
+        diffs = {lang: word_diff(before.body(lang) if before else "", now.body(lang)) for lang in LANGUAGE_CODES}
+        if any(has_changes(d) for d in diffs.values()):
+            changes.append(CommonChange(override, diffs["nb"], diffs["nn"]))
+    return changes
+
+
+def _render_adapted(section: AdaptedSection) -> None:
+    section.html_nb = render_markdown(section.body_nb)
+    section.html_nn = render_markdown(section.body_nn)
+
+
+def adaptation_create(
+    *, partnership: Partnership, pathway: Pathway, by, title_nb: str = "", title_nn: str = ""
+) -> LocalAdaptation:
+    if not pathway.current_version_id:
+        raise ValueError("a pathway must be published before it can be adapted")
+    with transaction.atomic(), reversion.create_revision():
+        adaptation = LocalAdaptation.objects.create(
+            partnership=partnership,
+            pathway=pathway,
+            title_nb=title_nb,
+            title_nn=title_nn,
+            based_on_id=pathway.current_version_id,
+        )
+        reversion.set_user(by)
+        reversion.set_comment(_("Local adaptation created"))
+    return adaptation
+
+
+def adaptation_section_save(
+    *,
+    adaptation: LocalAdaptation,
+    slug: str,
+    by,
+    title_nb: str = "",
+    title_nn: str = "",
+    body_nb: str,
+    body_nn: str,
+    is_local: bool = False,
+    after_slug: str = "",
+) -> AdaptedSection:
+    """Create or change an override of a common section, or a local section of the adaptation."""
+    with transaction.atomic(), reversion.create_revision():
+        section, _created = AdaptedSection.objects.get_or_create(
+            adaptation=adaptation, slug=slug, defaults={"is_local": is_local}
+        )
+        section.is_local = is_local
+        section.after_slug = after_slug
+        section.title_nb, section.title_nn = title_nb, title_nn
+        section.body_nb, section.body_nn = body_nb, body_nn
+        section.based_on_id = None if is_local else adaptation.pathway.current_version_id
+        _render_adapted(section)
+        section.save()
+        adaptation.save(update_fields=["updated_at"])
+        reversion.set_user(by)
+        reversion.set_comment(_("Adapted section saved"))
+    return section
+
+
+def adaptation_accept_common(*, adapted: AdaptedSection, by) -> None:
+    """The local editor takes the new common text: the override goes, the page shows the common text."""
+    with transaction.atomic(), reversion.create_revision():
+        adaptation = adapted.adaptation
+        adapted.delete()
+        adaptation.save(update_fields=["updated_at"])
+        reversion.set_user(by)
+        reversion.set_comment(_("Accepted the common text"))
+
+
+def adaptation_keep_local(*, adapted: AdaptedSection, by) -> None:
+    """The local editor keeps their text: it is now based on the current common version."""
+    with transaction.atomic(), reversion.create_revision():
+        adapted.based_on_id = adapted.adaptation.pathway.current_version_id
+        adapted.save(update_fields=["based_on"])
+        reversion.set_user(by)
+        reversion.set_comment(_("Kept the local text"))
+
+
+# --- Export and import -------------------------------------------------------------------------
+
+EXPORT_FORMAT = "forlop-export/1"
+
+
+def version_export(version: Version, *, slugs: Iterable[str] = ()) -> dict:
+    """A published version, whole or the chosen sections, as plain data (the JSON download)."""
+    wanted = set(slugs)
+    sections = [s for s in version.sections.all() if not wanted or s.slug in wanted]
+    return {
+        "format": EXPORT_FORMAT,
+        "pathway": version.pathway.slug,
+        "version": version.number,
+        "published_at": version.published_at.isoformat(),
+        "title": {lang: version.title(lang) for lang in LANGUAGE_CODES},
+        "sections": [
+            {
+                "slug": s.slug,
+                "kind": s.kind,
+                "service": s.service,
+                "part": s.part,
+                "title": {lang: s.title(lang) for lang in LANGUAGE_CODES},
+                "body": {lang: s.body(lang) for lang in LANGUAGE_CODES},
+            }
+            for s in sections
+        ],
+    }
+
+
+def version_export_markdown(version: Version, *, language: str, slugs: Iterable[str] = ()) -> str:
+    data = version_export(version, slugs=slugs)
+    lines = [
+        f"# {data['title'][language]}",
+        "",
+        f"<!-- {data['pathway']} {data['version']} -->",
+        "",
+    ]
+    for section in data["sections"]:
+        lines += [
+            f"## {section['title'][language]} {{#{section['slug']}}}",
+            "",
+            section["body"][language].strip(),
+            "",
+        ]
+    return "\n".join(lines)
+
+
+class ImportRefused(Exception):
+    def __init__(self, reasons: list[str]):
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+def adaptation_import(*, partnership: Partnership, data: dict, by) -> LocalAdaptation:
+    """Create (or update) a partnership's adaptation from an edited JSON download.
+
+    Sections whose text differs from the version the download was taken from become overrides;
+    sections with slugs the common pathway does not have become local sections.
+    """
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+        raise ImportRefused([_("The file is not a pathway download from this service.")])
+    pathway = Pathway.objects.filter(slug=data.get("pathway")).first()
+    if pathway is None or not pathway.current_version_id:
+        raise ImportRefused([_("The file names a pathway that does not exist.")])
+    year, _sep, correction = str(data.get("version", "")).partition(".")
+    base = Version.objects.filter(
+        pathway=pathway, year=int(year) if year.isdigit() else -1, correction=int(correction or 0)
+    ).first()
+    if base is None:
+        raise ImportRefused([_("The file names a version that does not exist.")])
+    common = {s.slug: s for s in base.sections.all()}
+    try:
+        incoming = [
+            {
+                "slug": str(item["slug"]),
+                "title": {lang: str(item["title"][lang]) for lang in LANGUAGE_CODES},
+                "body": {lang: str(item["body"][lang]) for lang in LANGUAGE_CODES},
+            }
+            for item in data.get("sections", [])
+        ]
+    except (KeyError, TypeError):
+        raise ImportRefused(
+            [_("Every section needs a slug and a title and text in both bokmål and nynorsk.")]
+        ) from None
+    with transaction.atomic():
+        adaptation = LocalAdaptation.objects.filter(partnership=partnership, pathway=pathway).first()
+        if adaptation is None:
+            adaptation = adaptation_create(partnership=partnership, pathway=pathway, by=by)
+        titles = data.get("title") or {}
+        if isinstance(titles, dict) and any(titles.get(lang) != base.title(lang) for lang in LANGUAGE_CODES):
+            adaptation.title_nb = str(titles.get("nb") or "")
+            adaptation.title_nn = str(titles.get("nn") or "")
+            adaptation.save(update_fields=["title_nb", "title_nn", "updated_at"])
+        previous = ""
+        for item in incoming:
+            original = common.get(item["slug"])
+            same = original is not None and all(
+                (original.title(lang), original.body(lang)) == (item["title"][lang], item["body"][lang])
+                for lang in LANGUAGE_CODES
+            )
+            if not same:
+                saved = adaptation_section_save(
+                    adaptation=adaptation,
+                    slug=item["slug"],
+                    by=by,
+                    title_nb=item["title"]["nb"],
+                    title_nn=item["title"]["nn"],
+                    body_nb=item["body"]["nb"],
+                    body_nn=item["body"]["nn"],
+                    is_local=original is None,
+                    after_slug=previous if original is None else "",
+                )
+                if original is not None:
+                    # The download's text was written against `base`, not the current version.
+                    saved.based_on = base
+                    saved.save(update_fields=["based_on"])
+            previous = item["slug"] if original is not None else previous
+    return adaptation

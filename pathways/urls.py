@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "pathways"
+
+urlpatterns = [
+    path("forlop/", views.pathway_index, name="index"),
+    path("forlop/<slug:slug>/", views.pathway_detail, name="detail"),
+    path("forlop/<slug:slug>/versjoner/", views.version_history, name="history"),
+    path("forlop/<slug:slug>/versjon/<str:number>/", views.version_detail, name="version"),
+    path("forlop/<slug:slug>/endringer/", views.version_changes, name="changes"),
+    path("forlop/<slug:slug>/last-ned/", views.pathway_download, name="download"),
+    path("<slug:partnership_slug>/forlop/<slug:slug>/", views.adaptation_detail, name="adaptation"),
+]

@@ -1,0 +1,30 @@
+"""The Celery app. Redis is the broker when REDIS_URL is set, else kombu's filesystem transport in var/."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("forlop")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+
+@app.on_configure.connect
+def _configure_filesystem_broker(sender: Celery, **kwargs: object) -> None:
+    from django.conf import settings
+
+    if not settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        return
+    folder = settings.CELERY_FILESYSTEM_DIR
+    for sub in ("queue", "processed"):
+        (folder / sub).mkdir(parents=True, exist_ok=True)
+    sender.conf.broker_transport_options = {
+        "data_folder_in": str(folder / "queue"),
+        "data_folder_out": str(folder / "queue"),
+        "processed_folder": str(folder / "processed"),
+        "store_processed": False,
+    }
+
+
+app.autodiscover_tasks(["workers"])

@@ -185,7 +185,10 @@ def version_history(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "pathway": pathway,
             "title": pathway.current_version.title(language),
-            "versions": [(v, v.summary(language), previous) for v, previous in zip(versions, versions[1:] + [None], strict=True)],
+            "versions": [
+                (v, v.summary(language), previous)
+                for v, previous in zip(versions, versions[1:] + [None], strict=True)
+            ],
             "language": language,
             "other_language": other_language(language),
             "path_tail": request.path[len(language) + 2 :],

@@ -186,8 +186,7 @@ def version_history(request: HttpRequest, slug: str) -> HttpResponse:
             "pathway": pathway,
             "title": pathway.current_version.title(language),
             "versions": [
-                (v, v.summary(language), previous)
-                for v, previous in zip(versions, versions[1:] + [None], strict=True)
+                (v, v.summary(language), previous) for v, previous in zip(versions, versions[1:] + [None], strict=True)
             ],
             "language": language,
             "other_language": other_language(language),

@@ -28,7 +28,7 @@ def _cache_ok() -> None:
 def _broker_ok() -> None:
     from config import celery_app
 
-    with celery_app.connection_for_write() as conn:
+    with celery_app.connection_for_write(url=settings.CELERY_BROKER_URL) as conn:
         conn.ensure_connection(max_retries=1, timeout=2)
 
 
@@ -71,7 +71,8 @@ def _login_limits(request: HttpRequest) -> list:
 
 
 def login(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST" and any(not limit.check() for limit in _login_limits(request)):
+    limits = _login_limits(request)
+    if request.method == "POST" and any(not limit.check() for limit in limits):
         logger.warning("login throttled")
         return render(
             request,

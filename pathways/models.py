@@ -6,6 +6,7 @@ Markdown. A `LocalAdaptation` is a partnership's variant: it overrides some sect
 ones and may rename the title; its HTML is rendered when it is saved.
 """
 
+import reversion
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -107,6 +108,7 @@ class Profile(models.Model):
         return f"{self.user} ({self.get_role_display()})"
 
 
+@reversion.register()
 class Pathway(models.Model):
     """A collaboration pathway (samhandlingsforløp). Its fields and sections are the editable draft."""
 
@@ -191,6 +193,7 @@ class SectionFields(models.Model):
         return getattr(self, f"body_{language}")
 
 
+@reversion.register()
 class Section(SectionFields):
     """A section of the draft. Its slug is the anchor on the public page: sections are retired, never
     deleted, so a slug that has been published is never given to another section."""
@@ -284,6 +287,7 @@ class VersionSection(SectionFields):
         raise ImmutableError("A published section cannot be deleted.")
 
 
+@reversion.register()
 class LocalAdaptation(models.Model):
     """A partnership's variant of a common pathway."""
 
@@ -314,6 +318,7 @@ class LocalAdaptation(models.Model):
         return getattr(self, f"title_{language}")
 
 
+@reversion.register()
 class AdaptedSection(models.Model):
     """Either an override of a common section (`is_local` false, `slug` is the common section's) or a
     local section of its own, placed after the common section named by `after_slug`."""

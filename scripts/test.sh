@@ -5,7 +5,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 reachable() { .venv/bin/python -c "import socket,sys; socket.create_connection(('127.0.0.1', int(sys.argv[1])), 2).close()" "$1" 2>/dev/null; }
 
-export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/forlop}"
+# One database name per run, so that runs side by side (several checkouts, helpers) never collide;
+# pytest-django creates test_forlop_<pid> and drops it at the end.
+export TEST_POSTGRES_URL="${TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/forlop_$$}"
 export TEST_REDIS_URL="${TEST_REDIS_URL:-redis://127.0.0.1:6379/15}"
 if reachable 5432; then export DATABASE_URL="$TEST_POSTGRES_URL"; else
   [ "${CI:-}" = "true" ] && { echo "CI: PostgreSQL at 127.0.0.1:5432 is required but unreachable" >&2; exit 1; }
@@ -20,6 +22,7 @@ fi
 export SECRET_KEY="test-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz"
 export SECURE_HTTPS=false
 export STATIC_MANIFEST=false
+export CACHE_KEY_PREFIX="forlop-test-$$"
 export VAR_DIR="${VAR_DIR:-$(mktemp -d)}"
 .venv/bin/python -m pytest "$@"
 status=$?

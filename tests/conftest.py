@@ -6,6 +6,7 @@ the anonymous reader (the plain `client`).
 """
 
 import os
+import uuid
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -31,10 +32,13 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
-def _clear_page_cache():
+def _fresh_caches(settings):
+    """Each test starts with no rendered pages and its own rate-limit counters. The shared Redis is
+    never flushed: other test runs may be using it at the same time."""
     from pathways import views
 
     views._rendered_pages.clear()
+    settings.RATELIMIT_KEY_PREFIX = f"frl:{uuid.uuid4().hex}:"
     yield
     views._rendered_pages.clear()
 

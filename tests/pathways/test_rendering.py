@@ -1,0 +1,36 @@
+import pytest
+
+from pathways.rendering import render_markdown
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<script>alert(1)</script>",
+        '<img src=x onerror="alert(1)">',
+        "[klikk](javascript:alert(1))",
+        '<a href="javascript:alert(1)">klikk</a>',
+        "[klikk](JaVaScRiPt:alert(1))",
+        '<svg onload="alert(1)"></svg>',
+        "<iframe src='https://example.org'></iframe>",
+        '<p style="background:url(javascript:alert(1))">x</p>',
+    ],
+)
+def test_script_event_handlers_and_javascript_links_never_survive(source):
+    html = render_markdown(source).lower()
+    assert "<script" not in html
+    assert "onerror" not in html and "onload" not in html
+    assert 'href="javascript' not in html
+    assert "<iframe" not in html and "<svg" not in html and "style=" not in html
+
+
+def test_markdown_renders_lists_links_and_emphasis():
+    html = render_markdown("- **Viktig**: se [Helsenorge](https://www.helsenorge.no/)\n- punkt to")
+    assert "<ul>" in html and "<strong>Viktig</strong>" in html
+    assert 'href="https://www.helsenorge.no/"' in html and 'rel="noopener noreferrer"' in html
+
+
+def test_headings_never_outrank_the_section_heading():
+    html = render_markdown("# Stor\n\n## Mindre")
+    assert "<h3>Stor</h3>" in html and "<h4>Mindre</h4>" in html
+    assert "<h1" not in html and "<h2" not in html

@@ -1,0 +1,1 @@
+"""Change proposals, triage and the yearly round (later issues build them here)."""

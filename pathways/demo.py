@@ -2,12 +2,14 @@
 each, a local adaptation for Helse Bergen, and the demo users. Idempotent: running it again changes
 nothing. No real people: the users are roles, the text is written for the demo."""
 
+import functools
 import json
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from .models import (
@@ -201,11 +203,17 @@ USERS = [
 ]
 
 
+@functools.cache
+def _demo_password_hash() -> str:
+    # Hashing is slow on purpose; the demo users share one hash (each with the same salt).
+    return make_password(DEMO_PASSWORD)
+
+
 def _user(username: str, role: str, partnership: Partnership | None, language: str, staff: bool):
     User = get_user_model()
     user, created = User.objects.get_or_create(username=username, defaults={"is_staff": staff})
     if created:
-        user.set_password(DEMO_PASSWORD)
+        user.password = _demo_password_hash()
         user.is_superuser = role == Role.RESPONSIBLE_EDITOR
         user.save()
     Profile.objects.update_or_create(

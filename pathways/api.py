@@ -1,0 +1,271 @@
+"""The read-only JSON API for published pathways (/api/v1/). Only published versions are shown: a
+pathway without a published version does not exist here, and titles come from the version, never
+from the draft."""
+
+from django.urls import reverse
+from django.utils import translation
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import generics, serializers
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .models import LANGUAGE_CODES, Pathway, Version, VersionKind, VersionSection
+from .pages import published_pathway_or_404, version_by_number
+from .views import _section_diffs
+
+# --- Serializers -------------------------------------------------------------------------------
+
+
+class LocalizedTextSerializer(serializers.Serializer):
+    """A text in both written standards."""
+
+    nb = serializers.CharField(help_text="Bokmål")
+    nn = serializers.CharField(help_text="Nynorsk")
+
+
+@extend_schema_field(LocalizedTextSerializer)
+class LocalizedField(serializers.Field):
+    """Reads `<attribute>_nb` and `<attribute>_nn` of the object into `{"nb": ..., "nn": ...}`."""
+
+    def __init__(self, attribute: str, source: str = "*", **kwargs):
+        self.attribute = attribute
+        super().__init__(source=source, read_only=True, **kwargs)
+
+    def to_representation(self, obj) -> dict[str, str]:
+        return {language: getattr(obj, f"{self.attribute}_{language}") for language in LANGUAGE_CODES}
+
+
+# The kind of a version is a choice set of its own, but the property is named "kind" like the kind of a
+# section and appears in two components: named explicitly, drf-spectacular needs no ENUM_NAME_OVERRIDES.
+@extend_schema_field({"type": "string", "enum": VersionKind.values}, component_name="VersionKindEnum")
+class VersionKindField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=VersionKind.choices, **kwargs)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+class LanguageErrorSerializer(serializers.Serializer):
+    lang = serializers.ListField(child=serializers.CharField())
+
+
+class HtmlLinksSerializer(serializers.Serializer):
+    nb = serializers.URLField(help_text="The public page in bokmål.")
+    nn = serializers.URLField(help_text="The public page in nynorsk.")
+
+
+class PathwayLinksSerializer(serializers.Serializer):
+    html = HtmlLinksSerializer()
+    api = serializers.URLField(help_text="This pathway in the API.")
+
+
+class SectionSerializer(serializers.ModelSerializer):
+    title = LocalizedField("title")
+    body = LocalizedField("body", help_text="Markdown.")
+    html = LocalizedField("html", help_text="Rendered, sanitised HTML.")
+
+    class Meta:
+        model = VersionSection
+        fields = ["slug", "kind", "service", "part", "title", "body", "html"]
+
+
+class PathwaySerializer(serializers.ModelSerializer):
+    title = LocalizedField("title", source="current_version")
+    current_version = serializers.CharField(source="current_version.number", help_text='For example "2026.1".')
+    published_at = serializers.DateTimeField(source="current_version.published_at")
+    links = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Pathway
+        fields = ["slug", "title", "current_version", "published_at", "links"]
+
+    @extend_schema_field(PathwayLinksSerializer)
+    def get_links(self, pathway: Pathway) -> dict:
+        request = self.context["request"]
+        html = {}
+        for language in LANGUAGE_CODES:
+            with translation.override(language):
+                html[language] = request.build_absolute_uri(reverse("pathways:detail", args=[pathway.slug]))
+        api = request.build_absolute_uri(reverse("api-pathway-detail", args=[pathway.slug]))
+        return {"html": html, "api": api}
+
+
+class PathwayDetailSerializer(PathwaySerializer):
+    sections = SectionSerializer(source="current_version.sections", many=True)
+
+    class Meta(PathwaySerializer.Meta):
+        fields = [*PathwaySerializer.Meta.fields, "sections"]
+
+
+class VersionSerializer(serializers.ModelSerializer):
+    number = serializers.CharField(help_text='"2026" for a yearly revision, "2026.1" for a correction.')
+    kind = VersionKindField()
+    summary = LocalizedField("summary", help_text="What changed in this version.")
+
+    class Meta:
+        model = Version
+        fields = ["number", "kind", "published_at", "summary"]
+
+
+class VersionDetailSerializer(VersionSerializer):
+    title = LocalizedField("title")
+    sections = SectionSerializer(many=True)
+
+    class Meta(VersionSerializer.Meta):
+        fields = ["number", "kind", "published_at", "title", "summary", "sections"]
+
+
+class ChunkSerializer(serializers.Serializer):
+    op = serializers.ChoiceField(choices=["equal", "insert", "delete"])
+    text = serializers.CharField(trim_whitespace=False)
+
+
+class SectionDiffSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    old_title = serializers.CharField(help_text="The title before, when it changed; otherwise empty.")
+    status = serializers.ChoiceField(choices=["added", "changed", "removed"])
+    chunks = ChunkSerializer(many=True)
+
+
+class DiffSerializer(serializers.Serializer):
+    from_ = serializers.CharField(allow_null=True, help_text="The older version; null when `to` is the first.")
+    to = serializers.CharField(help_text="The newer version.")
+    lang = serializers.ChoiceField(choices=LANGUAGE_CODES)
+    sections = SectionDiffSerializer(many=True, help_text="Only the sections that differ.")
+
+    def get_fields(self):
+        # `from` is a Python keyword, so the field is declared as `from_` and renamed here.
+        fields = super().get_fields()
+        return {"from" if name == "from_" else name: field for name, field in fields.items()}
+
+
+# --- Views -------------------------------------------------------------------------------------
+
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No published pathway or version with that slug/number.")
+SLUG = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="The pathway's slug.")
+NUMBER = OpenApiParameter(
+    "number", OpenApiTypes.STR, OpenApiParameter.PATH, description='A version number: "2026" or "2026.1".'
+)
+
+
+def _version_or_404(pathway: Pathway, number: str) -> Version:
+    try:
+        return version_by_number(pathway, number)
+    except Version.DoesNotExist:
+        raise NotFound(f"Pathway {pathway.slug} has no version {number}.") from None
+
+
+def _published_pathways():
+    return Pathway.objects.filter(current_version__isnull=False).select_related("current_version")
+
+
+@extend_schema_view(get=extend_schema(tags=["pathways"], operation_id="pathways_list", summary="Published pathways"))
+class PathwayList(generics.ListAPIView):
+    serializer_class = PathwaySerializer
+    queryset = _published_pathways()
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["pathways"],
+        operation_id="pathway_retrieve",
+        summary="A pathway with the sections of its current version",
+        parameters=[SLUG],
+        responses={200: PathwayDetailSerializer, 404: NOT_FOUND},
+    )
+)
+class PathwayDetail(generics.RetrieveAPIView):
+    serializer_class = PathwayDetailSerializer
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        return _published_pathways().prefetch_related("current_version__sections")
+
+
+@extend_schema_view(
+    get=extend_schema(
+        tags=["pathways"],
+        operation_id="pathway_versions_list",
+        summary="The published versions of a pathway, newest first",
+        parameters=[SLUG],
+        responses={200: VersionSerializer(many=True), 404: NOT_FOUND},
+    )
+)
+class VersionList(generics.ListAPIView):
+    serializer_class = VersionSerializer
+
+    def get_queryset(self):
+        pathway = published_pathway_or_404(self.kwargs["slug"])
+        return pathway.versions.order_by("-year", "-correction")
+
+
+class VersionDetail(APIView):
+    @extend_schema(
+        tags=["pathways"],
+        operation_id="pathway_version_retrieve",
+        summary="One published version of a pathway with its sections",
+        parameters=[SLUG, NUMBER],
+        responses={200: VersionDetailSerializer, 404: NOT_FOUND},
+    )
+    def get(self, request: Request, slug: str, number: str) -> Response:
+        version = _version_or_404(published_pathway_or_404(slug), number)
+        return Response(VersionDetailSerializer(version).data)
+
+
+class VersionDiff(APIView):
+    @extend_schema(
+        tags=["pathways"],
+        operation_id="pathway_diff",
+        summary="Word-by-word changes between two versions, section by section",
+        parameters=[
+            SLUG,
+            OpenApiParameter("to", OpenApiTypes.STR, description="The newer version. Default: the current one."),
+            OpenApiParameter("from", OpenApiTypes.STR, description="The older version. Default: the one before `to`."),
+            OpenApiParameter("lang", OpenApiTypes.STR, enum=LANGUAGE_CODES, default="nb"),
+        ],
+        responses={
+            200: DiffSerializer,
+            400: OpenApiResponse(LanguageErrorSerializer, description="Unknown `lang`."),
+            404: NOT_FOUND,
+        },
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        language = request.query_params.get("lang", "nb")
+        if language not in LANGUAGE_CODES:
+            raise ValidationError({"lang": [f"Must be one of: {', '.join(LANGUAGE_CODES)}."]})
+        pathway = published_pathway_or_404(slug)
+        to, from_ = request.query_params.get("to"), request.query_params.get("from")
+        new = _version_or_404(pathway, to) if to else pathway.current_version
+        if from_:
+            old = _version_or_404(pathway, from_)
+        else:
+            old = (
+                pathway.versions.filter(year__lte=new.year)
+                .exclude(year=new.year, correction__gte=new.correction)
+                .order_by("-year", "-correction")
+                .first()
+            )
+        sections = [
+            {
+                "slug": row["section"].slug,
+                "title": row["title"],
+                "old_title": row.get("old_title", ""),
+                "status": row["status"],
+                "chunks": row["chunks"],
+            }
+            for row in _section_diffs(old, new, language)
+        ]
+        data = {"from": old.number if old else None, "to": new.number, "lang": language, "sections": sections}
+        return Response(DiffSerializer(data).data)

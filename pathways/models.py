@@ -206,6 +206,11 @@ class Section(SectionFields):
         verbose_name = _("section")
         verbose_name_plural = _("sections")
 
+    def delete(self, *args, **kwargs):
+        if VersionSection.objects.filter(version__pathway_id=self.pathway_id, slug=self.slug).exists():
+            raise ImmutableError("A published section is retired, never deleted: its anchor must not be reused.")
+        return super().delete(*args, **kwargs)
+
 
 class VersionKind(models.TextChoices):
     REVISION = "revision", _("yearly revision")

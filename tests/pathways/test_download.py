@@ -1,0 +1,66 @@
+import json
+
+import pytest
+
+from pathways.models import ImmutableError, LocalAdaptation
+from pathways.services import adaptation_import
+
+pytestmark = pytest.mark.django_db
+
+
+def test_download_page_offers_sections_and_formats(client, pathway):
+    response = client.get("/nb/forlop/angst/last-ned/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="seksjon" value="fastlege-kartlegging"' in html and 'value="json"' in html
+
+
+def test_json_download_of_chosen_sections(client, pathway):
+    response = client.get("/nb/forlop/angst/last-ned/?format=json&seksjon=innledning&seksjon=sjekkliste-henvisning")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="angst-2026.json"'
+    data = json.loads(response.content)
+    assert data["version"] == "2026"
+    assert [s["slug"] for s in data["sections"]] == ["innledning", "sjekkliste-henvisning"]
+    assert data["sections"][0]["body"]["nn"].endswith("Del 0 nn.")
+
+
+def test_markdown_download_of_the_whole_pathway_in_nynorsk(client, pathway):
+    response = client.get("/nn/forlop/angst/last-ned/?format=md")
+    text = response.content.decode()
+    assert response["Content-Type"].startswith("text/markdown")
+    assert text.startswith("# Angstplager")
+    assert "## Tittel 1 nn {#fastlege-kartlegging}" in text and "Del 2 nn." in text
+
+
+def test_download_of_an_unknown_section_is_404(client, pathway):
+    assert client.get("/nb/forlop/angst/last-ned/?format=json&seksjon=finnes-ikke").status_code == 404
+
+
+def test_an_edited_download_becomes_a_local_adaptation(client, pathway, partnership_a, local_a):
+    data = json.loads(client.get("/nb/forlop/angst/last-ned/?format=json").content)
+    data["title"]["nb"] = "Angst i Vest"
+    data["sections"][1]["body"]["nb"] = "Fastlegen i Vest ringer BUPA først."
+    data["sections"][1]["body"]["nn"] = "Fastlegen i Vest ringjer BUPA først."
+    data["sections"].append(
+        {
+            "slug": "lokale-kontakter",
+            "title": {"nb": "Kontakter", "nn": "Kontaktar"},
+            "body": {"nb": "Ring.", "nn": "Ring."},
+        }
+    )
+    adaptation = adaptation_import(partnership=partnership_a, data=data, by=local_a)
+    assert adaptation.title_nb == "Angst i Vest"
+    override = adaptation.sections.get(slug="fastlege-kartlegging")
+    assert not override.is_local and override.based_on_id == pathway.current_version_id
+    local = adaptation.sections.get(slug="lokale-kontakter")
+    assert local.is_local and local.after_slug == "sjekkliste-henvisning"
+    assert adaptation.sections.count() == 2  # unchanged sections are not copied
+    html = client.get("/nb/vest/forlop/angst/").content.decode()
+    assert "ringer BUPA først" in html and 'id="lokale-kontakter"' in html
+    assert LocalAdaptation.objects.count() == 1
+
+
+def test_published_section_cannot_be_deleted(pathway):
+    with pytest.raises(ImmutableError):
+        pathway.sections.get(slug="innledning").delete()

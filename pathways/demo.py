@@ -303,6 +303,7 @@ def load_pathway(data: dict, position: int, editor) -> Pathway:
             summary_nn=data["revision"]["summary"]["nn"],
             at=datetime(2026, 3, 2, 10, 0, tzinfo=OSLO),
         )
+    pathway.refresh_from_db()
     return pathway
 
 
@@ -332,8 +333,11 @@ def load_bergen_adaptation(partnership: Partnership, pathway: Pathway, editor) -
             title_nb=f"{pathway.title_nb} – Bergen",
             title_nn=f"{pathway.title_nn} – Bergen",
         )
-        # BUP is called BUPA in Bergen: the local page overrides the referral text with the local name.
-        common = pathway.current_version.sections.get(slug="fastlege-henvisning")
+        # BUP is called BUPA in Bergen. The local checklist was adapted from the 2025 text; the
+        # 2026 revision changed the common checklist, so the local editor sees the
+        # "common text changed" notice in the demo.
+        first = Version.objects.get(pathway=pathway, year=2025, correction=0)
+        common = first.sections.get(slug="sjekkliste-henvisning")
         adaptation_section_save(
             adaptation=adaptation,
             slug=common.slug,
@@ -343,11 +347,7 @@ def load_bergen_adaptation(partnership: Partnership, pathway: Pathway, editor) -
             body_nn=common.body_nn.replace("BUP", "BUPA")
             + "\n\nI Bergen vert tilvisinga send elektronisk til BUPA i ditt opptaksområde.",
         )
-        # Saved against the first version: the common text has changed since, so the local editor
-        # sees the "common text changed" notice in the demo.
-        adaptation.sections.filter(slug=common.slug).update(
-            based_on=Version.objects.get(pathway=pathway, year=2025, correction=0)
-        )
+        adaptation.sections.filter(slug=common.slug).update(based_on=first)
         adaptation_section_save(
             adaptation=adaptation,
             slug="lokale-kontakter",

@@ -99,4 +99,4 @@ def test_migrations_create_no_users(db):
 def test_adaptation_common_change_is_visible_to_the_local_editor_in_the_demo(demo):
     adaptation = LocalAdaptation.objects.get(partnership__slug="bergen")
     changes = adaptation_common_changes(adaptation)
-    assert [change.adapted.slug for change in changes] == ["fastlege-henvisning"]
+    assert [change.adapted.slug for change in changes] == ["sjekkliste-henvisning"]

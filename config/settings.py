@@ -162,6 +162,9 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff:home"
 LOGOUT_REDIRECT_URL = "pathways:index"
+# How long a web process may keep serving a pathway's current version before looking again: a new
+# version shows at once on the process that published it, within this many seconds on the others.
+PAGE_LOOKUP_SECONDS = env_int("PAGE_LOOKUP_SECONDS", 2)
 # Staff log-in attempts allowed per IP address and per username in a 10-minute window.
 LOGIN_ATTEMPTS_PER_10_MINUTES = env_int("LOGIN_ATTEMPTS_PER_10_MINUTES", 10, minimum=1)
 

@@ -1,7 +1,9 @@
 """Reads for the public pages: which version to show, and its sections in page order."""
 
+import time
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 
 from .models import LocalAdaptation, Pathway, SectionKind, Version
@@ -29,6 +31,28 @@ def published_pathway_or_404(slug: str) -> Pathway:
     return get_object_or_404(
         Pathway.objects.select_related("current_version"), slug=slug, current_version__isnull=False
     )
+
+
+# Which version is current, per process, for a few seconds: the one database query a public page
+# would otherwise make on every request. The process that publishes forgets the entry at once
+# (see services.pathway_publish); other processes see the new version within
+# PAGE_LOOKUP_SECONDS. Only published pathways are remembered, so unknown slugs cannot fill it.
+_current: dict[str, tuple[float, Pathway]] = {}
+
+
+def current_pathway_or_404(slug: str) -> Pathway:
+    now = time.monotonic()
+    hit = _current.get(slug)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    pathway = published_pathway_or_404(slug)
+    if settings.PAGE_LOOKUP_SECONDS:
+        _current[slug] = (now + settings.PAGE_LOOKUP_SECONDS, pathway)
+    return pathway
+
+
+def forget_current(slug: str) -> None:
+    _current.pop(slug, None)
 
 
 def common_sections(version: Version, language: str) -> list[PageSection]:

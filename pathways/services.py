@@ -22,6 +22,7 @@ from .models import (
     VersionKind,
     VersionSection,
 )
+from .pages import forget_current
 from .rendering import render_markdown
 
 COPIED_SECTION_FIELDS = (
@@ -164,6 +165,7 @@ def pathway_publish(
         )
         pathway.current_version = version
         pathway.save(update_fields=["current_version"])
+        transaction.on_commit(lambda: forget_current(pathway.slug))
     return version
 
 
@@ -413,4 +415,44 @@ def adaptation_import(*, partnership: Partnership, data: dict, by) -> LocalAdapt
                     saved.based_on = base
                     saved.save(update_fields=["based_on"])
             previous = item["slug"] if original is not None else previous
+    return adaptation
+
+
+# --- Staff editor ------------------------------------------------------------------------------
+
+
+def pathway_next_version_number(pathway: Pathway, *, kind: str, year: int | None = None) -> str:
+    """The number `pathway_publish` would give a version of this kind now, for the editor to confirm.
+    Only a preview: the number is settled under the row lock when the version is published."""
+    if kind == VersionKind.REVISION:
+        return str(year or timezone.localdate().year)
+    if not pathway.current_version_id:
+        return ""
+    current_year = pathway.current_version.year
+    latest = Version.objects.filter(pathway=pathway, year=current_year).aggregate(n=Max("correction"))["n"]
+    return f"{current_year}.{(latest or 0) + 1}"
+
+
+def pathway_changed_sections(pathway: Pathway) -> list[Section]:
+    """Draft sections that are new or differ from the current version: what publishing would change."""
+    published = {}
+    if pathway.current_version_id:
+        published = {
+            s.slug: tuple(getattr(s, field) for field in COPIED_SECTION_FIELDS)
+            for s in VersionSection.objects.filter(version_id=pathway.current_version_id)
+        }
+    return [
+        section
+        for section in pathway.sections.filter(retired=False)
+        if published.get(section.slug) != tuple(getattr(section, field) for field in COPIED_SECTION_FIELDS)
+    ]
+
+
+def adaptation_update_titles(*, adaptation: LocalAdaptation, by, title_nb: str, title_nn: str) -> LocalAdaptation:
+    """Set the adaptation's local titles; blank means the common title is shown."""
+    with transaction.atomic(), reversion.create_revision():
+        adaptation.title_nb, adaptation.title_nn = title_nb, title_nn
+        adaptation.save(update_fields=["title_nb", "title_nn", "updated_at"])
+        reversion.set_user(by)
+        reversion.set_comment(_("Local titles changed"))
     return adaptation

@@ -26,6 +26,7 @@ from .pages import (
     PageSection,
     adapted_sections,
     common_sections,
+    current_pathway_or_404,
     published_pathway_or_404,
     version_by_number,
 )
@@ -157,7 +158,7 @@ def _serve_version(request: HttpRequest, version: Version, *, is_current: bool) 
 
 @require_safe
 def pathway_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    pathway = published_pathway_or_404(slug)
+    pathway = current_pathway_or_404(slug)
     version = pathway.current_version
     version.pathway = pathway
     return _serve_version(request, version, is_current=True)

@@ -35,9 +35,13 @@ def pytest_collection_modifyitems(config, items):
 def _fresh_caches(settings):
     """Each test starts with no rendered pages and its own rate-limit counters. The shared Redis is
     never flushed: other test runs may be using it at the same time."""
-    from pathways import views
+    from pathways import pages, views
 
     views._rendered_pages.clear()
+    pages._current.clear()
+    # Tests publish inside a transaction that never commits, so the on-commit forgetting of the
+    # current-version lookup never runs: tests look up every time unless they test that cache.
+    settings.PAGE_LOOKUP_SECONDS = 0
     settings.RATELIMIT_KEY_PREFIX = f"frl:{uuid.uuid4().hex}:"
     yield
     views._rendered_pages.clear()

@@ -119,9 +119,10 @@ def test_earlier_version_is_served_with_a_notice(client, pathway, editor):
 
 
 def _query_count(client, url) -> int:
-    from pathways import views
+    from pathways import pages, views
 
     views._rendered_pages.clear()
+    pages._current.clear()
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries)
@@ -149,3 +150,17 @@ def test_local_page_queries_do_not_grow_with_sections(client, editor, partnershi
                 body_nn="Lokalt.",
             )
     assert _query_count(client, "/nb/vest/forlop/fem/") == _query_count(client, "/nb/vest/forlop/femti/")
+
+
+def test_current_version_lookup_is_remembered_and_forgotten_when_a_new_version_is_published(
+    client, pathway, editor, settings, django_capture_on_commit_callbacks
+):
+    settings.PAGE_LOOKUP_SECONDS = 60
+    assert _query_count(client, "/nb/forlop/angst/") >= 1
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/nb/forlop/angst/").status_code == 200
+    assert len(queries) == 0  # served from the process's memory
+    section_update(section=pathway.sections.get(slug="innledning"), by=editor, body_nb="Ny.", body_nn="Ny nn.")
+    with django_capture_on_commit_callbacks(execute=True):
+        pathway_publish(pathway=pathway, by=editor, kind=VersionKind.CORRECTION, summary_nb="R.", summary_nn="R.")
+    assert "2026.1" in client.get("/nb/forlop/angst/").content.decode()

@@ -1,0 +1,263 @@
+"""`make bench`: requests per second of a pathway page against the same HTML served as a static file.
+
+Both come from ONE gunicorn process (1 worker, 1 thread) in the same run, measured in interleaved
+rounds, so the static file is the baseline of this machine at this moment: the ratio page/static is
+what to compare between runs, not the absolute figures. Exits 1 when the ratio is below --min-ratio
+(0.5), 2 when the set-up fails.
+
+Steps: a throwaway database (PostgreSQL `forlop_bench`, dropped first and at the end; SQLite in a
+temporary directory when PostgreSQL does not answer), migrate, `load_demo` (a small pathway is
+created when the demo yields none), collectstatic into a temporary STATIC_ROOT, the page's HTML
+written there as bench/page.html, gunicorn started, then GET /nb/forlop/<slug>/ against GET
+/static/bench/page.html with a new connection per request (http.client, `Connection: close`).
+
+See docs/benchmarks.md for the recorded figures and how to read them.
+"""
+
+import argparse
+import datetime
+import http.client
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+DOCS = ROOT / "docs" / "benchmarks.md"
+ROWS_MARKER = "<!-- bench rows: `bench/page_vs_static.py --record` adds a row above this line -->"
+STATIC_PATH = "/static/bench/page.html"
+
+# Run inside `manage.py shell -c`: make sure a published pathway exists, write its page's HTML to
+# BENCH_PAGE_FILE and print its slug.
+PREPARE = r"""
+import os
+from django.contrib.auth import get_user_model
+from django.test import Client
+from pathways.models import Pathway
+
+pathway = Pathway.objects.filter(slug="angst", current_version__isnull=False).first()
+pathway = pathway or Pathway.objects.filter(current_version__isnull=False).order_by("position", "pk").first()
+if pathway is None:
+    from tests.factories import make_pathway
+
+    editor, _ = get_user_model().objects.get_or_create(username="bench-editor", defaults={"is_staff": True})
+    pathway = make_pathway(editor=editor, slug="angst", sections=30)
+response = Client(SERVER_NAME="localhost").get(f"/nb/forlop/{pathway.slug}/")
+assert response.status_code == 200, response.status_code
+with open(os.environ["BENCH_PAGE_FILE"], "wb") as out:
+    out.write(response.content)
+print("BENCH_SLUG=" + pathway.slug)
+"""
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def postgres_database(admin_url: str, name: str) -> str | None:
+    """Drop and create `name`; its URL, or None when PostgreSQL does not answer."""
+    try:
+        import psycopg
+    except ImportError:
+        return None
+    try:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        log(f"PostgreSQL unreachable ({str(error).strip().splitlines()[0]}): using SQLite")
+        return None
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def drop_postgres_database(admin_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def manage(env: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    if check and result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        raise SystemExit(f"manage.py {args[0]} failed ({result.returncode})")
+    return result
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(port: int, path: str) -> bytes:
+    """One GET on a new connection, closed afterwards."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path, headers={"Connection": "close", "Accept-Encoding": "identity"})
+        response = conn.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"GET {path}: HTTP {response.status}")
+        return body
+    finally:
+        conn.close()
+
+
+def measure(port: int, path: str, seconds: float) -> float:
+    """Requests per second of sequential GETs during `seconds`."""
+    count = 0
+    start = time.perf_counter()
+    deadline = start + seconds
+    while True:
+        get(port, path)
+        count += 1
+        now = time.perf_counter()
+        if now >= deadline:
+            return count / (now - start)
+
+
+def wait_until_up(port: int, path: str, server: subprocess.Popen, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode}")
+        try:
+            get(port, path)
+            return
+        except (OSError, RuntimeError, http.client.HTTPException):
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer {path} within {timeout:.0f} s")
+
+
+def record(row: str) -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    if ROWS_MARKER not in text:
+        raise SystemExit(f"{DOCS}: marker line not found, add the row by hand:\n{row}")
+    DOCS.write_text(text.replace(ROWS_MARKER, row + "\n" + ROWS_MARKER), encoding="utf-8")
+    log(f"Recorded in {DOCS.relative_to(ROOT)}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
+    parser.add_argument("--seconds", type=float, default=2.0, help="seconds per round and side (default 2)")
+    parser.add_argument("--min-ratio", type=float, default=0.5, help="fail below this page/static ratio")
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+        help="URL of a database to connect to for creating the throwaway one",
+    )
+    parser.add_argument("--database", default="forlop_bench", help="name of the throwaway database")
+    parser.add_argument("--machine", default=f"python-svc {os.cpu_count()} cores", help="machine kind for the row")
+    parser.add_argument("--record", action="store_true", help=f"add the result row to {DOCS.relative_to(ROOT)}")
+    args = parser.parse_args()
+
+    tmp = Path(tempfile.mkdtemp(prefix="forlop-bench-"))
+    var_dir = tmp / "var"
+    (var_dir / "mail").mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}}
+    env.update(
+        SECRET_KEY="bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789",
+        DEBUG="false",
+        SECURE_HTTPS="false",
+        STATIC_MANIFEST="false",
+        VAR_DIR=str(var_dir),
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        LOG_LEVEL="WARNING",
+        PYTHONUNBUFFERED="1",
+    )
+    database_url = postgres_database(args.postgres, args.database)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    database = "PostgreSQL" if database_url else "SQLite"
+    server = None
+    server_log = tmp / "gunicorn.log"
+    try:
+        log(f"Database: {database}" + (f" ({args.database})" if database_url else f" in {var_dir}"))
+        manage(env, "migrate", "--noinput", "--verbosity", "0")
+        demo = manage(env, "load_demo", check=False)
+        if demo.returncode != 0:
+            last = (demo.stderr.strip().splitlines() or ["?"])[-1]
+            log(f"load_demo failed ({last}); continuing with whatever it left")
+        else:
+            log(demo.stdout.strip())
+        manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+        page_file = var_dir / "static" / "bench" / "page.html"
+        page_file.parent.mkdir(parents=True, exist_ok=True)
+        prepared = manage({**env, "BENCH_PAGE_FILE": str(page_file)}, "shell", "-c", PREPARE)
+        slug = next(line.split("=", 1)[1] for line in prepared.stdout.splitlines() if line.startswith("BENCH_SLUG="))
+        page_path = f"/nb/forlop/{slug}/"
+
+        port = free_port()
+        with server_log.open("wb") as out:
+            server = subprocess.Popen(
+                [str(BIN / "gunicorn"), "config.wsgi", "--workers", "1", "--threads", "1",
+                 "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        wait_until_up(port, page_path, server)
+        page_body, static_body = get(port, page_path), get(port, STATIC_PATH)
+        if page_body != static_body:
+            raise RuntimeError("the static copy differs from the page")
+        log(f"Page {page_path} and {STATIC_PATH}: {len(page_body)} bytes each; gunicorn 1 worker, 1 thread")
+
+        targets = {"page": page_path, "static": STATIC_PATH}
+        for path in targets.values():  # warm-up: imports, connections, the rendered-page cache
+            measure(port, path, 0.5)
+        rates: dict[str, list[float]] = {"page": [], "static": []}
+        log(f"{'round':>5} {'page req/s':>11} {'static req/s':>13} {'ratio':>6}")
+        for index in range(args.rounds):
+            order = ["page", "static"] if index % 2 == 0 else ["static", "page"]
+            for name in order:
+                rates[name].append(measure(port, targets[name], args.seconds))
+            log(
+                f"{index + 1:>5} {rates['page'][-1]:>11.0f} {rates['static'][-1]:>13.0f} "
+                f"{rates['page'][-1] / rates['static'][-1]:>6.2f}"
+            )
+    except (RuntimeError, OSError, http.client.HTTPException, StopIteration) as error:
+        log(f"Set-up or measurement failed: {error!r}")
+        if server_log.exists():
+            sys.stderr.write(server_log.read_text(errors="replace")[-4000:])
+        return 2
+    finally:
+        if server is not None:
+            server.terminate()
+            try:
+                server.wait(10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+        if database_url:
+            drop_postgres_database(args.postgres, args.database)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    page = statistics.median(rates["page"])
+    static = statistics.median(rates["static"])
+    ratio = page / static
+    log("")
+    log(f"page   {page:8.0f} req/s  (median of {args.rounds} rounds of {args.seconds:g} s)")
+    log(f"static {static:8.0f} req/s")
+    log(f"ratio page/static {ratio:.2f} (minimum {args.min_ratio:g})")
+    today = datetime.date.today().isoformat()
+    row = f"| {today} | {args.machine} | {database} | {page:.0f} | {static:.0f} | {ratio:.2f} |"
+    log("Row for docs/benchmarks.md:\n" + row)
+    if args.record:
+        record(row)
+    if ratio < args.min_ratio:
+        log(f"FAIL: the page serves fewer than {args.min_ratio:g} × the requests of the static file")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,4 +1,4 @@
-"""The Celery app. Redis is the broker when REDIS_URL is set, else kombu's filesystem transport in var/."""
+"""The Celery app. Redis is the broker when REDIS_URL is set, else kombu's filesystem transport in var/broker/."""
 
 import os
 
@@ -17,12 +17,13 @@ def _configure_filesystem_broker(sender: Celery, **kwargs: object) -> None:
     if not settings.CELERY_BROKER_URL.startswith("filesystem://"):
         return
     folder = settings.CELERY_FILESYSTEM_DIR
-    for sub in ("queue", "processed"):
+    for sub in ("queue", "processed", "control"):
         (folder / sub).mkdir(parents=True, exist_ok=True)
     sender.conf.broker_transport_options = {
         "data_folder_in": str(folder / "queue"),
         "data_folder_out": str(folder / "queue"),
         "processed_folder": str(folder / "processed"),
+        "control_folder": str(folder / "control"),
         "store_processed": False,
     }
 

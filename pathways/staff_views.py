@@ -1,7 +1,448 @@
+"""The staff editor: the responsible editor edits and publishes the common pathways; local editors
+adapt them for their partnership. Plain forms, no JavaScript. Every view fetches its objects through
+`permissions` (404 for what the user may not touch), validates a form and calls a service."""
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.db import IntegrityError
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from . import permissions as perms
+from .forms import AdaptationTitleForm, ImportForm, LocalSectionForm, PublishForm, SectionForm
+from .models import LANGUAGE_CODES, LocalAdaptation, Pathway, VersionKind
+from .rendering import render_markdown
+from .services import (
+    ImportRefused,
+    PublishRefused,
+    adaptation_accept_common,
+    adaptation_common_changes,
+    adaptation_create,
+    adaptation_import,
+    adaptation_keep_local,
+    adaptation_section_save,
+    adaptation_update_titles,
+    parity_problems,
+    pathway_changed_sections,
+    pathway_has_unpublished_changes,
+    pathway_next_version_number,
+    pathway_publish,
+    section_update,
+)
+from .views import other_language
+
+TEXT_FIELDS = ("title_nb", "title_nn", "body_nb", "body_nn")
+LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk"}  # names of the written standards, the same in both
+
+
+def _language() -> str:
+    language = get_language()
+    return language if language in LANGUAGE_CODES else "nb"
+
+
+def _render(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
+    language = _language()
+    base = {
+        "language": language,
+        "other_language": other_language(language),
+        "path_tail": request.path[len(language) + 2 :],
+    }
+    return render(request, template, base | context, status=status)
+
+
+def _error_summary(form: Form | None, reasons=()) -> list[dict]:
+    """What the error summary at the top of a form page lists, each field error linked to its field."""
+    items = [{"href": "", "text": reason} for reason in reasons]
+    if form is None:
+        return items
+    items += [{"href": "", "text": error} for error in form.non_field_errors()]
+    for field in form:
+        for error in field.errors:
+            # A group of radio buttons or checkboxes links to its first input.
+            anchor = f"{field.auto_id}_0" if field.use_fieldset else field.auto_id
+            items.append({"href": f"#{anchor}", "label": field.label, "text": error})
+    return items
+
+
+def _previews(cleaned: dict) -> list[dict]:
+    return [
+        {
+            "language": lang,
+            "name": LANGUAGE_NAMES[lang],
+            "title": cleaned.get(f"title_{lang}", ""),
+            "html": render_markdown(cleaned.get(f"body_{lang}", "")),
+        }
+        for lang in LANGUAGE_CODES
+    ]
+
+
+def _section_form_response(request: HttpRequest, form: Form, context: dict, *, save) -> HttpResponse:
+    """The shared POST handling of the section editors: Preview re-renders with the rendered texts
+    and saves nothing; Save calls `save(cleaned_data)`, which returns where to go next."""
+    template = "staff/section_edit.html"
+    if not form.is_valid():
+        return _render(request, template, context | {"form": form, "errors": _error_summary(form)}, status=400)
+    if "preview" in request.POST:
+        return _render(request, template, context | {"form": form, "previews": _previews(form.cleaned_data)})
+    return redirect(save(form.cleaned_data))
+
+
+# --- Home ---------------------------------------------------------------------------------------
 
 
 @login_required
+@require_http_methods(["GET", "HEAD"])
 def home(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("")
+    user, language = request.user, _language()
+    context: dict = {"is_responsible_editor": perms.is_responsible_editor(user)}
+    if context["is_responsible_editor"]:
+        context["pathways"] = [
+            {"pathway": p, "title": p.title(language), "unpublished": pathway_has_unpublished_changes(p)}
+            for p in Pathway.objects.select_related("current_version")
+        ]
+        context["adaptations"] = LocalAdaptation.objects.select_related("partnership", "pathway").order_by(
+            "partnership__name", "pathway__position"
+        )
+    profile = getattr(user, "profile", None)
+    partnership = profile.partnership if profile is not None else None
+    if partnership is not None and perms.is_local_editor_of(user, partnership):
+        adaptations = list(
+            LocalAdaptation.objects.filter(partnership=partnership).select_related("pathway__current_version")
+        )
+        adapted = {a.pathway_id for a in adaptations}
+        context["partnership"] = partnership
+        context["local_adaptations"] = [
+            {
+                "adaptation": a,
+                "title": a.title(language) or a.pathway.title(language),
+                "changes": len(adaptation_common_changes(a)),
+            }
+            for a in adaptations
+        ]
+        context["adaptable"] = [
+            (p, p.title(language))
+            for p in Pathway.objects.filter(current_version__isnull=False).exclude(pk__in=adapted)
+        ]
+    return _render(request, "staff/home.html", context)
+
+
+# --- The common pathways (responsible editor) ---------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def pathway(request: HttpRequest, slug: str) -> HttpResponse:
+    pathway = perms.pathway_for_editor_or_404(request.user, slug)
+    language = _language()
+    return _render(
+        request,
+        "staff/pathway.html",
+        {
+            "pathway": pathway,
+            "title": pathway.title(language),
+            "sections": [(s, s.title(language)) for s in pathway.sections.filter(retired=False)],
+            "unpublished": pathway_has_unpublished_changes(pathway),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def section_edit(request: HttpRequest, slug: str, section_slug: str) -> HttpResponse:
+    pathway = perms.pathway_for_editor_or_404(request.user, slug)
+    section = get_object_or_404(pathway.sections, slug=section_slug, retired=False)
+    context = {
+        "heading": section.title(_language()),
+        "pathway_title": pathway.title(_language()),
+        "cancel_url": reverse("staff:pathway", kwargs={"slug": pathway.slug}),
+    }
+    if request.method != "POST":
+        form = SectionForm(initial={name: getattr(section, name) for name in TEXT_FIELDS})
+        return _render(request, "staff/section_edit.html", context | {"form": form})
+
+    def save(cleaned: dict) -> str:
+        section_update(section=section, by=request.user, **{name: cleaned[name] for name in TEXT_FIELDS})
+        messages.success(
+            request,
+            _("The section “%(title)s” was saved. It will be published with the next version.")
+            % {"title": section.title(_language())},
+        )
+        return context["cancel_url"]
+
+    return _section_form_response(request, SectionForm(request.POST), context, save=save)
+
+
+def _parity_choices(pathway: Pathway) -> list[tuple[str, str]]:
+    labels = {
+        "nb": _("“%(title)s” changed in bokmål only: mark the change as language-neutral"),
+        "nn": _("“%(title)s” changed in nynorsk only: mark the change as language-neutral"),
+    }
+    return [
+        (p.section.slug, labels[p.changed_language] % {"title": p.section.title(_language())})
+        for p in parity_problems(pathway)
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def publish(request: HttpRequest, slug: str) -> HttpResponse:
+    pathway = perms.pathway_for_editor_or_404(request.user, slug)
+    language = _language()
+    this_year = timezone.localdate().year
+    choices = _parity_choices(pathway)
+    reasons: list[str] = []
+    if request.method != "POST":
+        default_kind = VersionKind.CORRECTION if pathway.current_version_id else VersionKind.REVISION
+        form = PublishForm(parity_choices=choices, initial={"kind": default_kind, "year": this_year})
+        status = 200
+    else:
+        form = PublishForm(request.POST, parity_choices=choices)
+        if form.is_valid():
+            cleaned = form.cleaned_data
+            try:
+                version = pathway_publish(
+                    pathway=pathway,
+                    by=request.user,
+                    kind=cleaned["kind"],
+                    year=cleaned["year"] if cleaned["kind"] == VersionKind.REVISION else None,
+                    summary_nb=cleaned["summary_nb"],
+                    summary_nn=cleaned["summary_nn"],
+                    neutral_slugs=cleaned.get("neutral", []),
+                )
+            except PublishRefused as refused:
+                reasons = refused.reasons
+            else:
+                messages.success(
+                    request,
+                    _("Version %(number)s of “%(title)s” was published.")
+                    % {"number": version.number, "title": version.title(language)},
+                )
+                return redirect(reverse("pathways:detail", kwargs={"slug": pathway.slug}))
+        status = 400
+    year = form.cleaned_data.get("year") if form.is_bound else None
+    return _render(
+        request,
+        "staff/publish.html",
+        {
+            "pathway": pathway,
+            "title": pathway.title(language),
+            "form": form,
+            "errors": _error_summary(form, reasons),
+            "correction_number": pathway_next_version_number(pathway, kind=VersionKind.CORRECTION),
+            "revision_number": pathway_next_version_number(pathway, kind=VersionKind.REVISION, year=year or this_year),
+            "changed": [s.title(language) for s in pathway_changed_sections(pathway)],
+        },
+        status=status,
+    )
+
+
+# --- Local adaptations (local editor of the partnership, or the responsible editor) --------------
+
+
+def _adaptation_url(adaptation: LocalAdaptation) -> str:
+    return reverse(
+        "staff:adaptation", kwargs={"partnership_slug": adaptation.partnership.slug, "slug": adaptation.pathway.slug}
+    )
+
+
+def _titles(adaptation: LocalAdaptation) -> dict:
+    return {"title_nb": adaptation.title_nb, "title_nn": adaptation.title_nn}
+
+
+def _adaptation_page(request: HttpRequest, partnership, pathway, adaptation, *, title_form=None, status=200):
+    language = _language()
+    context = {
+        "partnership": partnership,
+        "pathway": pathway,
+        "adaptation": adaptation,
+        "title": pathway.title(language),
+        "public_url": reverse(
+            "pathways:adaptation", kwargs={"partnership_slug": partnership.slug, "slug": pathway.slug}
+        ),
+    }
+    if adaptation is not None:
+        common = list(pathway.current_version.sections.all())
+        common_titles = {s.slug: s.title(language) for s in common}
+        adapted = list(adaptation.sections.all())
+        overridden = {a.slug for a in adapted if not a.is_local}
+        context |= {
+            "title_form": title_form or AdaptationTitleForm(initial=_titles(adaptation)),
+            "errors": _error_summary(title_form),
+            "overrides": [
+                (a, a.title(language) or common_titles.get(a.slug, a.slug)) for a in adapted if not a.is_local
+            ],
+            "local_sections": [
+                (a, a.title(language), common_titles.get(a.after_slug, "")) for a in adapted if a.is_local
+            ],
+            "common_sections": [(s, common_titles[s.slug]) for s in common if s.slug not in overridden],
+            "changes": [
+                {
+                    "adapted": change.adapted,
+                    "title": common_titles.get(change.adapted.slug, change.adapted.slug),
+                    "diffs": [(lang, LANGUAGE_NAMES[lang], change.diff(lang)) for lang in LANGUAGE_CODES],
+                }
+                for change in adaptation_common_changes(adaptation)
+            ],
+        }
+    return _render(request, "staff/adaptation.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def adaptation(request: HttpRequest, partnership_slug: str, slug: str) -> HttpResponse:
+    partnership, pathway, adaptation = perms.adaptation_target_or_404(request.user, partnership_slug, slug)
+    if request.method != "POST":
+        return _adaptation_page(request, partnership, pathway, adaptation)
+    action = request.POST.get("action", "")
+    here = reverse("staff:adaptation", kwargs={"partnership_slug": partnership.slug, "slug": pathway.slug})
+    if adaptation is None:
+        if action != "create":
+            return HttpResponseBadRequest()
+        try:
+            adaptation_create(partnership=partnership, pathway=pathway, by=request.user)
+        except IntegrityError:
+            pass  # A double submit: the first request created it, which is what was asked for.
+        else:
+            messages.success(request, _("The local adaptation was created."))
+        return redirect(here)
+    if action == "titles":
+        form = AdaptationTitleForm(request.POST)
+        if not form.is_valid():
+            return _adaptation_page(request, partnership, pathway, adaptation, title_form=form, status=400)
+        adaptation_update_titles(adaptation=adaptation, by=request.user, **form.cleaned_data)
+        messages.success(request, _("The local titles were saved."))
+        return redirect(here)
+    if action in ("accept", "keep"):
+        adapted = get_object_or_404(adaptation.sections, slug=request.POST.get("section", ""), is_local=False)
+        if action == "accept":
+            adaptation_accept_common(adapted=adapted, by=request.user)
+            messages.success(request, _("The section now shows the common text."))
+        else:
+            adaptation_keep_local(adapted=adapted, by=request.user)
+            messages.success(request, _("Your text was kept."))
+        return redirect(here)
+    return HttpResponseBadRequest()
+
+
+def _taken_slugs(adaptation: LocalAdaptation) -> set[str]:
+    """Anchors a new local section may not take: every common section's, retired ones too (a slug
+    once published is never given to another section), and the adaptation's own."""
+    pathway = adaptation.pathway
+    return (
+        set(pathway.sections.values_list("slug", flat=True))
+        | set(pathway.current_version.sections.values_list("slug", flat=True))
+        | set(adaptation.sections.values_list("slug", flat=True))
+    )
+
+
+def _after_choices(adaptation: LocalAdaptation) -> list[tuple[str, str]]:
+    language = _language()
+    return [(s.slug, s.title(language)) for s in adaptation.pathway.current_version.sections.all()]
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def adapted_section_edit(request: HttpRequest, partnership_slug: str, slug: str, section_slug: str) -> HttpResponse:
+    adaptation = perms.adaptation_for_user_or_404(request.user, partnership_slug, slug)
+    language = _language()
+    adapted = adaptation.sections.filter(slug=section_slug).first()
+    common = adaptation.pathway.current_version.sections.filter(slug=section_slug).first()
+    if adapted is None and common is None:
+        raise Http404
+    is_local = adapted is not None and adapted.is_local
+    source = adapted or common
+    context = {
+        "heading": source.title(language) or (common.title(language) if common else section_slug),
+        "pathway_title": adaptation.title(language) or adaptation.pathway.title(language),
+        "partnership": adaptation.partnership,
+        "is_local": is_local,
+        "is_override": not is_local,
+        "cancel_url": _adaptation_url(adaptation),
+    }
+
+    def make_form(data=None) -> SectionForm:
+        # An override starts from the common text (or the saved override); a local section from itself.
+        initial = {name: getattr(source, name) for name in TEXT_FIELDS}
+        if is_local:
+            initial["after_slug"] = adapted.after_slug
+            return LocalSectionForm(data, initial=initial, after_choices=_after_choices(adaptation), new=False)
+        return SectionForm(data, initial=initial, titles_required=False)
+
+    if request.method != "POST":
+        return _render(request, "staff/section_edit.html", context | {"form": make_form()})
+
+    def save(cleaned: dict) -> str:
+        adaptation_section_save(
+            adaptation=adaptation,
+            slug=section_slug,
+            by=request.user,
+            is_local=is_local,
+            after_slug=cleaned.get("after_slug", ""),
+            **{name: cleaned[name] for name in TEXT_FIELDS},
+        )
+        messages.success(request, _("The section was saved and is now on the local page."))
+        return context["cancel_url"]
+
+    return _section_form_response(request, make_form(request.POST), context, save=save)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def local_section_new(request: HttpRequest, partnership_slug: str, slug: str) -> HttpResponse:
+    adaptation = perms.adaptation_for_user_or_404(request.user, partnership_slug, slug)
+    language = _language()
+    context = {
+        "heading": _("New local section"),
+        "pathway_title": adaptation.title(language) or adaptation.pathway.title(language),
+        "partnership": adaptation.partnership,
+        "is_local": True,
+        "cancel_url": _adaptation_url(adaptation),
+    }
+    kwargs = {"after_choices": _after_choices(adaptation), "taken_slugs": _taken_slugs(adaptation)}
+    if request.method != "POST":
+        return _render(request, "staff/section_edit.html", context | {"form": LocalSectionForm(**kwargs)})
+
+    def save(cleaned: dict) -> str:
+        adaptation_section_save(
+            adaptation=adaptation,
+            slug=cleaned["slug"],
+            by=request.user,
+            is_local=True,
+            after_slug=cleaned["after_slug"],
+            **{name: cleaned[name] for name in TEXT_FIELDS},
+        )
+        messages.success(request, _("The local section was added."))
+        return context["cancel_url"]
+
+    return _section_form_response(request, LocalSectionForm(request.POST, **kwargs), context, save=save)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def adaptation_upload(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+    partnership = perms.partnership_for_user_or_404(request.user, partnership_slug)
+    reasons: list[str] = []
+    if request.method != "POST":
+        form = ImportForm()
+    else:
+        form = ImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                adaptation = adaptation_import(partnership=partnership, data=form.cleaned_data["file"], by=request.user)
+            except ImportRefused as refused:
+                reasons = refused.reasons
+            else:
+                messages.success(request, _("The file was imported into the local adaptation."))
+                return redirect(_adaptation_url(adaptation))
+    return _render(
+        request,
+        "staff/adaptation_import.html",
+        {"partnership": partnership, "form": form, "errors": _error_summary(form, reasons)},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -1,6 +1,7 @@
 """Everything that changes content goes through these functions: views, the admin, the API,
 management commands and (later) governance decisions all call them, so they behave the same."""
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -22,7 +23,7 @@ from .models import (
     VersionKind,
     VersionSection,
 )
-from .pages import forget_current
+from .pages import forget_current, version_by_number
 from .rendering import render_markdown
 
 COPIED_SECTION_FIELDS = (
@@ -301,6 +302,7 @@ def adaptation_keep_local(*, adapted: AdaptedSection, by) -> None:
 # --- Export and import -------------------------------------------------------------------------
 
 EXPORT_FORMAT = "forlop-export/1"
+_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def version_export(version: Version, *, slugs: Iterable[str] = ()) -> dict:
@@ -359,15 +361,13 @@ def adaptation_import(*, partnership: Partnership, data: dict, by) -> LocalAdapt
     """
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise ImportRefused([_("The file is not a pathway download from this service.")])
-    pathway = Pathway.objects.filter(slug=data.get("pathway")).first()
+    pathway = Pathway.objects.filter(slug=str(data.get("pathway", ""))[:80]).first()
     if pathway is None or not pathway.current_version_id:
         raise ImportRefused([_("The file names a pathway that does not exist.")])
-    year, _sep, correction = str(data.get("version", "")).partition(".")
-    base = Version.objects.filter(
-        pathway=pathway, year=int(year) if year.isdigit() else -1, correction=int(correction or 0)
-    ).first()
-    if base is None:
-        raise ImportRefused([_("The file names a version that does not exist.")])
+    try:
+        base = version_by_number(pathway, str(data.get("version", "")))
+    except Version.DoesNotExist:
+        raise ImportRefused([_("The file names a version that does not exist.")]) from None
     common = {s.slug: s for s in base.sections.all()}
     try:
         incoming = [
@@ -382,6 +382,14 @@ def adaptation_import(*, partnership: Partnership, data: dict, by) -> LocalAdapt
         raise ImportRefused(
             [_("Every section needs a slug and a title and text in both bokmål and nynorsk.")]
         ) from None
+    bad = [item["slug"][:80] for item in incoming if len(item["slug"]) > 80 or not _SLUG.fullmatch(item["slug"])]
+    if bad:
+        raise ImportRefused(
+            [_("These section anchors are not valid (lowercase letters, digits and hyphens, at most 80): %(slugs)s")
+             % {"slugs": ", ".join(bad[:10])}]
+        )  # fmt: skip
+    if any(len(item["title"][lang]) > 200 for item in incoming for lang in LANGUAGE_CODES):
+        raise ImportRefused([_("A section title is longer than 200 characters.")])
     with transaction.atomic():
         adaptation = LocalAdaptation.objects.filter(partnership=partnership, pathway=pathway).first()
         if adaptation is None:

@@ -64,3 +64,28 @@ def test_an_edited_download_becomes_a_local_adaptation(client, pathway, partners
 def test_published_section_cannot_be_deleted(pathway):
     with pytest.raises(ImmutableError):
         pathway.sections.get(slug="innledning").delete()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"format": "noe-annet"},
+        {"pathway": {"slug": "angst"}},
+        {"pathway": "finnes-ikke"},
+        {"version": "2026.x"},
+        {"version": "1999"},
+        {"sections": [{"slug": "Ikke Gyldig!", "title": {"nb": "a", "nn": "a"}, "body": {"nb": "b", "nn": "b"}}]},
+        {"sections": [{"slug": "a" * 81, "title": {"nb": "a", "nn": "a"}, "body": {"nb": "b", "nn": "b"}}]},
+        {"sections": [{"slug": "ok", "title": {"nb": "a"}, "body": {"nb": "b", "nn": "b"}}]},
+        {"sections": [{"slug": "ok", "title": {"nb": "x" * 201, "nn": "a"}, "body": {"nb": "b", "nn": "b"}}]},
+        {"sections": "ikke en liste"},
+    ],
+)
+def test_bad_imports_are_refused_and_store_nothing(client, pathway, partnership_a, local_a, change):
+    from pathways.services import ImportRefused
+
+    data = json.loads(client.get("/nb/forlop/angst/last-ned/?format=json").content)
+    data.update(change)
+    with pytest.raises(ImportRefused):
+        adaptation_import(partnership=partnership_a, data=data, by=local_a)
+    assert not LocalAdaptation.objects.exists()

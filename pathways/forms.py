@@ -212,3 +212,17 @@ class ImportForm(forms.Form):
                 code="wrong_sections",
             )
         return data
+
+
+def error_summary(form: forms.Form | None, reasons=()) -> list[dict]:
+    """What the error summary at the top of a form page lists, each field error linked to its field."""
+    items = [{"href": "", "text": reason} for reason in reasons]
+    if form is None:
+        return items
+    items += [{"href": "", "text": error} for error in form.non_field_errors()]
+    for field in form:
+        for error in field.errors:
+            # A group of radio buttons or checkboxes links to its first input.
+            anchor = f"{field.auto_id}_0" if field.use_fieldset else field.auto_id
+            items.append({"href": f"#{anchor}", "label": field.label, "text": error})
+    return items

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import permissions as perms
-from .forms import AdaptationTitleForm, ImportForm, LocalSectionForm, PublishForm, SectionForm
+from .forms import AdaptationTitleForm, ImportForm, LocalSectionForm, PublishForm, SectionForm, error_summary
 from .models import LANGUAGE_CODES, LocalAdaptation, Pathway, VersionKind
 from .rendering import render_markdown
 from .services import (
@@ -56,20 +56,6 @@ def _render(request: HttpRequest, template: str, context: dict, *, status: int =
     return render(request, template, base | context, status=status)
 
 
-def _error_summary(form: Form | None, reasons=()) -> list[dict]:
-    """What the error summary at the top of a form page lists, each field error linked to its field."""
-    items = [{"href": "", "text": reason} for reason in reasons]
-    if form is None:
-        return items
-    items += [{"href": "", "text": error} for error in form.non_field_errors()]
-    for field in form:
-        for error in field.errors:
-            # A group of radio buttons or checkboxes links to its first input.
-            anchor = f"{field.auto_id}_0" if field.use_fieldset else field.auto_id
-            items.append({"href": f"#{anchor}", "label": field.label, "text": error})
-    return items
-
-
 def _previews(cleaned: dict) -> list[dict]:
     return [
         {
@@ -87,7 +73,7 @@ def _section_form_response(request: HttpRequest, form: Form, context: dict, *, s
     and saves nothing; Save calls `save(cleaned_data)`, which returns where to go next."""
     template = "staff/section_edit.html"
     if not form.is_valid():
-        return _render(request, template, context | {"form": form, "errors": _error_summary(form)}, status=400)
+        return _render(request, template, context | {"form": form, "errors": error_summary(form)}, status=400)
     if "preview" in request.POST:
         return _render(request, template, context | {"form": form, "previews": _previews(form.cleaned_data)})
     return redirect(save(form.cleaned_data))
@@ -233,7 +219,7 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
             "pathway": pathway,
             "title": pathway.title(language),
             "form": form,
-            "errors": _error_summary(form, reasons),
+            "errors": error_summary(form, reasons),
             "correction_number": pathway_next_version_number(pathway, kind=VersionKind.CORRECTION),
             "revision_number": pathway_next_version_number(pathway, kind=VersionKind.REVISION, year=year or this_year),
             "changed": [s.title(language) for s in pathway_changed_sections(pathway)],
@@ -273,7 +259,7 @@ def _adaptation_page(request: HttpRequest, partnership, pathway, adaptation, *, 
         overridden = {a.slug for a in adapted if not a.is_local}
         context |= {
             "title_form": title_form or AdaptationTitleForm(initial=_titles(adaptation)),
-            "errors": _error_summary(title_form),
+            "errors": error_summary(title_form),
             "overrides": [
                 (a, a.title(language) or common_titles.get(a.slug, a.slug)) for a in adapted if not a.is_local
             ],
@@ -443,6 +429,6 @@ def adaptation_upload(request: HttpRequest, partnership_slug: str) -> HttpRespon
     return _render(
         request,
         "staff/adaptation_import.html",
-        {"partnership": partnership, "form": form, "errors": _error_summary(form, reasons)},
+        {"partnership": partnership, "form": form, "errors": error_summary(form, reasons)},
         status=400 if request.method == "POST" else 200,
     )

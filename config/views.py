@@ -9,7 +9,8 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django_fast_ratelimit import Action, get_ratelimit
+
+from pathways.throttle import over_limit
 
 logger = logging.getLogger(__name__)
 
@@ -47,32 +48,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok" if healthy else "failed", "checks": results}, status=200 if healthy else 503)
 
 
-def _login_limits(request: HttpRequest) -> list:
+def _login_throttled(request: HttpRequest) -> bool:
     """One counter per address and one per username, so neither a single attacker nor a spread-out
     guess at one account gets far. Fails open: a cache outage must not lock editors out."""
     rate = (settings.LOGIN_ATTEMPTS_PER_10_MINUTES, 600)
     username = (request.POST.get("username") or "")[:150].lower().encode()
-    limits = []
-    for group, key in (("login-ip", "ip"), ("login-user", lambda *args: username)):
-        try:
-            limits.append(
-                get_ratelimit(
-                    group=group,
-                    key=key,
-                    rate=rate,
-                    request=request,
-                    action=Action.INCREASE,
-                    methods="POST",
-                )
-            )
-        except Exception as error:  # noqa: BLE001
-            logger.warning("login throttle unavailable, allowing: %s", type(error).__name__)
-    return limits
+    by_address = over_limit(request, group="login-ip", rate=rate)
+    by_username = over_limit(request, group="login-user", rate=rate, key=lambda *args: username)
+    return by_address or by_username
 
 
 def login(request: HttpRequest) -> HttpResponse:
-    limits = _login_limits(request)
-    if request.method == "POST" and any(not limit.check() for limit in limits):
+    if request.method == "POST" and _login_throttled(request):
         logger.warning("login throttled")
         return render(
             request,

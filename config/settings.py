@@ -77,6 +77,8 @@ INSTALLED_APPS = [
     "reversion",
     "rules",
     "pathways",
+    "governance",
+    "feedback",
 ]
 
 MIDDLEWARE = [
@@ -139,13 +141,31 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "forlop"),
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            # Short timeouts: the cache holds rate-limit counters, which fail open when Redis is down.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+# Short broker timeouts: a web request hands a task over after commit and must not hang on a broker
+# that is down or not answering (the outbox row is already stored; beat hands it over again).
+# visibility_timeout: a task a worker took but did not acknowledge (acks_late) is redelivered after
+# this long; no task here is scheduled with a countdown or ETA longer than this.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_timeout": 1,
+    "socket_connect_timeout": 1,
+    "max_retries": 1,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ACKS_LATE = True  # acknowledge after the task ran: a crashed worker's task is redelivered
+CELERY_TASK_REJECT_ON_WORKER_LOST = True  # ... also when the worker process is killed mid-task
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = "UTC"
 CELERY_FILESYSTEM_DIR = VAR_DIR / "broker"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
@@ -165,6 +185,12 @@ LOGOUT_REDIRECT_URL = "pathways:index"
 # How long a web process may keep serving a pathway's current version before looking again: a new
 # version shows at once on the process that published it, within this many seconds on the others.
 PAGE_LOOKUP_SECONDS = env_int("PAGE_LOOKUP_SECONDS", 2)
+# Reader feedback: the fewest seconds a person needs to fill in the form, how many submissions one
+# address may send per minute, and the window within which the same text from the same source is
+# one proposal.
+FEEDBACK_MIN_SECONDS = env_int("FEEDBACK_MIN_SECONDS", 3)
+FEEDBACK_PER_MINUTE = env_int("FEEDBACK_PER_MINUTE", 5, minimum=1)
+FEEDBACK_DUPLICATE_MINUTES = env_int("FEEDBACK_DUPLICATE_MINUTES", 10, minimum=1)
 # Staff log-in attempts allowed per IP address and per username in a 10-minute window.
 LOGIN_ATTEMPTS_PER_10_MINUTES = env_int("LOGIN_ATTEMPTS_PER_10_MINUTES", 10, minimum=1)
 

@@ -2,8 +2,27 @@
 
 from celery import shared_task
 
+from governance.notifications import notification_send, notifications_requeue
+
 
 @shared_task(name="workers.ping")
 def ping() -> str:
-    """Answers the health check's round trip through the broker and a worker."""
+    """Answers a round trip through the broker and a worker."""
     return "pong"
+
+
+@shared_task(
+    name="workers.send_notification",
+    autoretry_for=(OSError,),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def send_notification(notification_id: int) -> bool:
+    return notification_send(notification_id)
+
+
+@shared_task(name="workers.requeue_notifications")
+def requeue_notifications() -> int:
+    return notifications_requeue()

@@ -1,0 +1,84 @@
+"""What the reader is commenting on, from the link's query parameters (`forlop`, `seksjon`,
+`versjon`, `lokal`, `side`). Anything unknown is marked so, and the form still works."""
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from pathways.models import AdaptedSection, Partnership, Pathway, Version, VersionSection
+from pathways.pages import version_by_number
+
+
+@dataclass(frozen=True)
+class FeedbackContext:
+    pathway: Pathway | None = None
+    section_slug: str = ""
+    section_title: str = ""
+    version: Version | None = None
+    partnership: Partnership | None = None
+    external_url: str = ""
+    unknown: bool = False  # something was named that does not exist
+
+    def pathway_title(self, language: str) -> str:
+        if self.version is not None:
+            return self.version.title(language)
+        return self.pathway.title(language) if self.pathway else ""
+
+
+def _external_url(value: str) -> str:
+    value = (value or "").strip()
+    if not value or len(value) > 500:
+        return ""
+    parts = urlsplit(value)
+    return value if parts.scheme in {"http", "https"} and parts.netloc else ""
+
+
+def resolve_context(params, language: str) -> FeedbackContext:
+    pathway_slug = (params.get("forlop") or "")[:200]
+    section_slug = (params.get("seksjon") or "")[:200]
+    number = (params.get("versjon") or "")[:50]
+    local = (params.get("lokal") or "")[:200]
+    side = params.get("side") or ""
+    external_url = _external_url(side)
+    unknown = bool(side) and not external_url
+
+    partnership = Partnership.objects.filter(slug=local).first() if local else None
+    unknown |= bool(local) and partnership is None
+    pathway = (
+        Pathway.objects.filter(slug=pathway_slug, current_version__isnull=False)
+        .select_related("current_version")
+        .first()
+        if pathway_slug
+        else None
+    )
+    if pathway is None:
+        return FeedbackContext(
+            partnership=partnership, external_url=external_url, unknown=unknown or bool(pathway_slug or section_slug)
+        )
+    version = pathway.current_version
+    if number:
+        try:
+            version = version_by_number(pathway, number)
+        except Version.DoesNotExist:
+            unknown = True
+    section_title = ""
+    if section_slug:
+        section = VersionSection.objects.filter(version=version, slug=section_slug).first()
+        if section is not None:
+            section_title = section.title(language)
+        elif partnership is not None:
+            adapted = AdaptedSection.objects.filter(
+                adaptation__partnership=partnership, adaptation__pathway=pathway, slug=section_slug, is_local=True
+            ).first()
+            section_title = adapted.title(language) if adapted else ""
+        if not section_title:
+            unknown = True
+            section_slug = ""
+    return FeedbackContext(
+        pathway=pathway,
+        section_slug=section_slug,
+        section_title=section_title,
+        version=version,
+        partnership=partnership,
+        external_url=external_url,
+        unknown=unknown,
+    )

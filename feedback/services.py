@@ -1,0 +1,115 @@
+"""Receiving reader feedback: one transaction writes the proposal, the submission and the receipt
+e-mail's outbox row; the e-mail goes to the broker after commit (governance.notifications)."""
+
+import hashlib
+import hmac
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from governance.models import ProposalSource
+from governance.notifications import notification_queue
+from governance.services import proposal_create, proposal_withdraw
+
+from .context import FeedbackContext
+from .models import Submission
+from .personal_data import may_contain_personal_data
+
+logger = logging.getLogger(__name__)
+
+
+def status_url(submission: Submission) -> str:
+    return f"{settings.SITE_URL}/{submission.language}/tilbakemelding/{submission.token}/"
+
+
+def _fingerprint(*, source: str, context: FeedbackContext, description: str) -> str:
+    normalised = " ".join(description.lower().split())
+    message = "|".join(
+        [
+            source,
+            context.pathway.slug if context.pathway else "",
+            context.section_slug,
+            context.external_url,
+            normalised,
+        ]
+    )
+    return hmac.new(settings.SECRET_KEY.encode(), message.encode(), hashlib.sha256).hexdigest()[:64]
+
+
+def feedback_submit(
+    *, cleaned: dict, context: FeedbackContext, language: str, source: str, via_api: bool = False
+) -> tuple[Submission, bool]:
+    """Store a reader's feedback as a new proposal. Returns (submission, created): the same text from
+    the same source within FEEDBACK_DUPLICATE_MINUTES gives back the first submission instead."""
+    now = timezone.now()
+    window = timedelta(minutes=settings.FEEDBACK_DUPLICATE_MINUTES)
+    fingerprint = _fingerprint(source=source, context=context, description=cleaned["description"])
+    bucket = int(now.timestamp() // window.total_seconds())
+    earlier = (
+        Submission.objects.filter(
+            dedupe_key__in=[f"{fingerprint}:{bucket}", f"{fingerprint}:{bucket - 1}"], created_at__gte=now - window
+        )
+        .order_by("created_at")
+        .first()
+    )
+    if earlier is not None:
+        return earlier, False
+
+    partnership = context.partnership or cleaned.get("partnership")
+    flagged = may_contain_personal_data(
+        cleaned["description"], cleaned.get("suggested_text", ""), cleaned.get("quote", "")
+    )
+    try:
+        with transaction.atomic():
+            proposal = proposal_create(
+                source=ProposalSource.READER,
+                kind=cleaned["kind"],
+                language=language,
+                description=cleaned["description"],
+                suggested_text=cleaned.get("suggested_text", ""),
+                quote=cleaned.get("quote", ""),
+                pathway=context.pathway,
+                section_slug=context.section_slug,
+                version=context.version,
+                partnership=partnership,
+                external_url=context.external_url,
+                context_unknown=context.unknown,
+                may_contain_personal_data=flagged,
+            )
+            submission = Submission.objects.create(
+                proposal=proposal,
+                email=cleaned.get("email", ""),
+                role=cleaned.get("role", ""),
+                language=language,
+                dedupe_key=f"{fingerprint}:{bucket}",
+                via_api=via_api,
+            )
+            if submission.email:
+                notification_queue(
+                    kind="feedback_receipt",
+                    recipient=submission.email,
+                    language=language,
+                    dedupe_key=f"feedback_receipt:{submission.pk}",
+                    context={
+                        "status_url": status_url(submission),
+                        "pathway_title": context.pathway_title(language),
+                        "section_title": context.section_title,
+                    },
+                )
+    except IntegrityError:
+        # The same text from the same source arrived at the same moment: the other one won.
+        return Submission.objects.get(dedupe_key=f"{fingerprint}:{bucket}"), False
+    # Ids only: the reader's text never goes to the log.
+    logger.info("feedback received: proposal %s, submission %s, flagged %s", proposal.pk, submission.pk, flagged)
+    return submission, True
+
+
+def feedback_withdraw(*, submission: Submission) -> Submission:
+    with transaction.atomic():
+        proposal_withdraw(proposal=submission.proposal)
+        submission.withdrawn_at = timezone.now()
+        submission.save(update_fields=["withdrawn_at"])
+    return submission

@@ -1,0 +1,166 @@
+"""The reader's form, the receipt and the private status page."""
+
+import logging
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from governance.models import ProposalState
+from governance.services import TransitionRefused
+from pathways.forms import error_summary
+from pathways.models import LANGUAGE_CODES
+from pathways.throttle import over_limit
+
+from .context import resolve_context
+from .forms import FeedbackForm, form_started_token
+from .models import Submission
+from .services import feedback_submit, feedback_withdraw, status_url
+
+logger = logging.getLogger(__name__)
+
+CONTEXT_FIELDS = ("forlop", "seksjon", "versjon", "lokal", "side")
+
+
+def _language() -> str:
+    language = get_language()
+    if language not in LANGUAGE_CODES:
+        raise Http404
+    return language
+
+
+def client_address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def feedback_throttled(request: HttpRequest) -> bool:
+    return over_limit(request, group="feedback", rate=(settings.FEEDBACK_PER_MINUTE, 60))
+
+
+def _other_language_path(request: HttpRequest, language: str) -> str:
+    return request.get_full_path()[len(language) + 2 :]
+
+
+def _with_new_start(data):
+    """The reader's input, to show again with a fresh start time so the next try is not 'too fast'."""
+    data = data.copy()
+    data["started"] = form_started_token()
+    return data
+
+
+def _render_form(request, form, context, language, *, status=200, message=""):
+    return render(
+        request,
+        "feedback/form.html",
+        {
+            "form": form,
+            "context": context,
+            "pathway_title": context.pathway_title(language),
+            "errors": error_summary(form, [message] if message else []) if form.is_bound else [],
+            "language": language,
+            "other_language": "nn" if language == "nb" else "nb",
+            "path_tail": _other_language_path(request, language),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def feedback_form(request: HttpRequest) -> HttpResponse:
+    language = _language()
+    if request.method != "POST":
+        context = resolve_context(request.GET, language)
+        initial = {name: request.GET.get(name, "")[:200] for name in CONTEXT_FIELDS}
+        initial["side"] = context.external_url
+        initial["quote"] = request.GET.get("sitat", "")[:2000]
+        initial["started"] = form_started_token()
+        if context.partnership:
+            initial["partnership"] = context.partnership.slug
+        return _render_form(request, FeedbackForm(initial=initial), context, language)
+
+    context = resolve_context(request.POST, language)
+    if feedback_throttled(request):
+        logger.warning("feedback throttled")
+        form = FeedbackForm(_with_new_start(request.POST), check_timing=False)
+        message = _("You have sent many messages in a short time. Wait a minute and try again; your text is kept.")
+        return _render_form(request, form, context, language, status=429, message=message)
+    form = FeedbackForm(request.POST)
+    if form.is_spam_trap:
+        # Ids only, never the text: a filled hidden field is a robot.
+        logger.warning("feedback refused: the hidden field was filled")
+        return render(request, "feedback/refused.html", {"language": language}, status=400)
+    if not form.is_valid():
+        form.data = _with_new_start(form.data)  # the errors are already worked out
+        return _render_form(request, form, context, language, status=400)
+    submission, _created = feedback_submit(
+        cleaned=form.cleaned_data, context=context, language=language, source=client_address(request)
+    )
+    return redirect(f"/{language}/tilbakemelding/{submission.token}/?sendt=1")
+
+
+def _submission_or_404(token: str) -> Submission:
+    if len(token) > 64:
+        raise Http404
+    submission = Submission.objects.select_related("proposal__pathway", "proposal__partnership").filter(token=token)
+    found = submission.first()
+    if found is None:
+        raise Http404
+    return found
+
+
+@require_http_methods(["GET", "HEAD"])
+def feedback_status(request: HttpRequest, token: str) -> HttpResponse:
+    language = _language()
+    submission = _submission_or_404(token)
+    response = render(
+        request,
+        "feedback/status.html",
+        {
+            "submission": submission,
+            "proposal": submission.proposal,
+            "just_sent": request.GET.get("sendt") == "1",
+            "status_url": status_url(submission),
+            "can_withdraw": submission.proposal.state == ProposalState.NEW,
+            "language": language,
+            "other_language": "nn" if language == "nb" else "nb",
+            "path_tail": _other_language_path(request, language),
+        },
+    )
+    # A private page: keep it out of shared caches and search engines, and its token out of referrers.
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def feedback_withdraw_view(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks for confirmation; POST withdraws."""
+    language = _language()
+    submission = _submission_or_404(token)
+    error = ""
+    if request.method == "POST":
+        try:
+            feedback_withdraw(submission=submission)
+        except TransitionRefused as refused:
+            error = str(refused)
+        else:
+            return redirect(f"/{language}/tilbakemelding/{submission.token}/")
+    response = render(
+        request,
+        "feedback/withdraw_confirm.html",
+        {
+            "submission": submission,
+            "error": error,
+            "language": language,
+            "other_language": "nn" if language == "nb" else "nb",
+            "path_tail": _other_language_path(request, language),
+        },
+        status=409 if error else 200,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

@@ -24,6 +24,7 @@ export SECURE_HTTPS=false
 export STATIC_MANIFEST=false
 export CACHE_KEY_PREFIX="forlop-test-$$"
 export VAR_DIR="${VAR_DIR:-$(mktemp -d)}"
+mkdir -p "$VAR_DIR/static"
 .venv/bin/python -m pytest "$@"
 status=$?
 [ "$status" -eq 5 ] && { echo "pytest collected no tests" >&2; exit 1; }

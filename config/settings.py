@@ -95,7 +95,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
-ROOT_URLCONF = "config.urls"
+# bench/ sets ROOT_URLCONF=bench.urls to add its bench-only baseline view; never set it in production.
+ROOT_URLCONF = env_str("ROOT_URLCONF", "config.urls")
 WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
@@ -168,6 +169,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_FILESYSTEM_DIR = VAR_DIR / "broker"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# The queue tasks are sent to and workers consume by default; tests give each worker a queue of its own.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -191,6 +194,9 @@ PAGE_LOOKUP_SECONDS = env_int("PAGE_LOOKUP_SECONDS", 2)
 FEEDBACK_MIN_SECONDS = env_int("FEEDBACK_MIN_SECONDS", 3)
 FEEDBACK_PER_MINUTE = env_int("FEEDBACK_PER_MINUTE", 5, minimum=1)
 FEEDBACK_DUPLICATE_MINUTES = env_int("FEEDBACK_DUPLICATE_MINUTES", 10, minimum=1)
+# How many months after a proposal was closed its submitters' e-mail addresses are deleted and
+# what looks like personal data in its text (and its history) is removed (`manage.py feedback_retention`).
+FEEDBACK_RETENTION_MONTHS = env_int("FEEDBACK_RETENTION_MONTHS", 12, minimum=1)
 # Staff log-in attempts allowed per IP address and per username in a 10-minute window.
 LOGIN_ATTEMPTS_PER_10_MINUTES = env_int("LOGIN_ATTEMPTS_PER_10_MINUTES", 10, minimum=1)
 
@@ -279,7 +285,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Samhandlingsforløp API",
-    "DESCRIPTION": "Read-only API for the published collaboration pathways.",
+    "DESCRIPTION": "The published collaboration pathways (read-only) and reader feedback.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
 }

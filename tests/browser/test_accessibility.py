@@ -9,30 +9,14 @@ flushed: Playwright's sync API keeps an event loop running in this thread, and D
 calls while one is.
 """
 
-import os
-from pathlib import Path
-
 import pytest
 
 from pathways.models import LocalAdaptation, Section, VersionKind
 from pathways.services import adaptation_create, adaptation_section_save, pathway_publish, section_update
+from tests.browser.conftest import FAILING_IMPACTS, axe_violations, chromium, format_violations
 from tests.factories import make_pathway
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-FAILING_IMPACTS = {"serious", "critical"}
 
 # (name, path, expected <html lang>)
 PAGES = [
@@ -54,31 +38,8 @@ SECTION_PAGES = [
 ]
 
 
-def _missing() -> list[str]:
-    missing = []
-    if not CHROMIUM.exists():
-        missing.append(f"{CHROMIUM} (apt-get install chromium)")
-    if not AXE.exists():
-        missing.append(f"{AXE} (cd tests/browser && npm ci)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("the playwright Python package")
-    return missing
-
-
-@pytest.fixture(scope="module")
-def _browser_tools():
-    missing = _missing()
-    if missing:
-        message = "browser test needs " + ", ".join(missing)
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true: " + message, pytrace=False)
-        pytest.skip(message)
-
-
 @pytest.fixture
-def site(_browser_tools, live_server, transactional_db, editor, partnership_a, local_a):
+def site(browser_tools, live_server, transactional_db, editor, partnership_a, local_a):
     """A pathway with two versions (2026 and the correction 2026.1) and a local adaptation for
     partnership A with an override and a local section."""
     pathway = make_pathway(editor=editor)
@@ -125,26 +86,8 @@ def site(_browser_tools, live_server, transactional_db, editor, partnership_a, l
 @pytest.fixture
 def playwright_browser(site):
     """Chromium, started after the test data exists and closed before the database is flushed."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def _format(violations: list[dict]) -> str:
-    lines = []
-    for violation in violations:
-        lines.append(f"[{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})")
-        for node in violation["nodes"]:
-            lines.append(f"    {' '.join(str(t) for t in node['target'])}")
-            summary = (node.get("failureSummary") or "").replace("\n", " ")
-            if summary:
-                lines.append(f"      {summary}")
-    return "\n".join(lines)
+    with chromium() as browser:
+        yield browser
 
 
 def _axe_violations(browser, url: str) -> tuple[int, str | None, list[dict]]:
@@ -158,12 +101,7 @@ def _axe_violations(browser, url: str) -> tuple[int, str | None, list[dict]]:
         assert response is not None
         assert page.title().strip(), f"{url}: empty <title>"
         lang = page.locator("html").get_attribute("lang")
-        page.add_script_tag(path=str(AXE))
-        results = page.evaluate(
-            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-            AXE_TAGS,
-        )
-        return response.status, lang, results["violations"]
+        return response.status, lang, axe_violations(page)
     finally:
         context.close()
 
@@ -177,8 +115,8 @@ def test_pages_have_no_serious_axe_violations(site, playwright_browser, subtests
             failing = [v for v in violations if v["impact"] in FAILING_IMPACTS]
             others = [v for v in violations if v["impact"] not in FAILING_IMPACTS]
             if others:
-                print(f"{path}: minor/moderate axe findings:\n{_format(others)}")
-            assert not failing, f"{path}: serious or critical axe violations:\n{_format(failing)}"
+                print(f"{path}: minor/moderate axe findings:\n{format_violations(others)}")
+            assert not failing, f"{path}: serious or critical axe violations:\n{format_violations(failing)}"
 
 
 def test_sections_and_feedback_links_work_without_javascript(site, playwright_browser, subtests):

@@ -4,39 +4,22 @@ in and sent with the keyboard only, the receipt leads to the private status page
 nothing serious or critical (WCAG 2.0/2.1 A and AA) on the form, the form with errors, the receipt
 and the status page. Without JavaScript the form still works, just without the quote.
 
-Same requirements and rules as test_accessibility.py: Debian's Chromium at /usr/bin/chromium and
+Requirements and rules as in tests/browser/conftest.py: Debian's Chromium at /usr/bin/chromium and
 axe-core in tests/browser/node_modules, else skipped (failed with CI=true).
 
 Playwright's sync API keeps an event loop running in this thread and Django refuses ORM calls while
-one is, so each test creates its data first, drives the browser inside `_chromium()`, and looks at
+one is, so each test creates its data first, drives the browser inside `chromium()`, and looks at
 the database only after the browser is closed.
 """
-
-import os
-from contextlib import contextmanager
-from pathlib import Path
 
 import pytest
 
 from feedback.models import Submission
 from governance.models import ChangeProposal, ProposalKind, ProposalState
+from tests.browser.conftest import assert_no_serious_axe_violations, chromium
 from tests.factories import make_pathway
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-quic",
-    "--no-first-run",
-]
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-FAILING_IMPACTS = {"serious", "critical"}
 
 SECTION = "fastlege-kartlegging"
 # In make_pathway's body of that section: "Fastlegen kartlegg plagene og vurderer alvorsgrad. Del 1."
@@ -61,31 +44,8 @@ SELECT_IN_SECTION = """([slug, text]) => {
 }"""
 
 
-def _missing() -> list[str]:
-    missing = []
-    if not CHROMIUM.exists():
-        missing.append(f"{CHROMIUM} (apt-get install chromium)")
-    if not AXE.exists():
-        missing.append(f"{AXE} (cd tests/browser && npm ci)")
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("the playwright Python package")
-    return missing
-
-
-@pytest.fixture(scope="module")
-def _browser_tools():
-    missing = _missing()
-    if missing:
-        message = "browser test needs " + ", ".join(missing)
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true: " + message, pytrace=False)
-        pytest.skip(message)
-
-
 @pytest.fixture
-def site(_browser_tools, live_server, transactional_db, settings, monkeypatch, editor):
+def site(browser_tools, live_server, transactional_db, settings, monkeypatch, editor):
     """A published pathway; the live server (same process) takes the form as fast as the browser
     fills it in and links the status page to itself. Receipt e-mails stay queued in the database:
     no broker is involved."""
@@ -94,45 +54,6 @@ def site(_browser_tools, live_server, transactional_db, settings, monkeypatch, e
     monkeypatch.setattr("governance.notifications.notification_hand_over", lambda pk: False)
     make_pathway(editor=editor)
     return live_server.url
-
-
-@contextmanager
-def _chromium():
-    """Chromium, started after the test data exists and closed before the database is looked at."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def _format(violations: list[dict]) -> str:
-    lines = []
-    for violation in violations:
-        lines.append(f"[{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})")
-        for node in violation["nodes"]:
-            lines.append(f"    {' '.join(str(t) for t in node['target'])}")
-            summary = (node.get("failureSummary") or "").replace("\n", " ")
-            if summary:
-                lines.append(f"      {summary}")
-    return "\n".join(lines)
-
-
-def _assert_no_serious_axe_violations(page, name: str) -> None:
-    """axe-core on the page as it is now. The context needs bypass_csp=True: the site's CSP rightly
-    blocks the injected script."""
-    page.add_script_tag(path=str(AXE))
-    results = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})", AXE_TAGS
-    )
-    failing = [v for v in results["violations"] if v["impact"] in FAILING_IMPACTS]
-    others = [v for v in results["violations"] if v["impact"] not in FAILING_IMPACTS]
-    if others:
-        print(f"{name} ({page.url}): minor/moderate axe findings:\n{_format(others)}")
-    assert not failing, f"{name} ({page.url}): serious or critical axe violations:\n{_format(failing)}"
 
 
 def _focused_matches(page, selector: str) -> bool:
@@ -172,7 +93,7 @@ def _context_shown(page) -> list[str]:
 
 
 def test_selected_text_goes_with_the_feedback_and_the_keyboard_flow_passes_axe(site):
-    with _chromium() as browser:
+    with chromium() as browser:
         context = browser.new_context(bypass_csp=True)
         page = context.new_page()
 
@@ -182,14 +103,14 @@ def test_selected_text_goes_with_the_feedback_and_the_keyboard_flow_passes_axe(s
         assert page.locator("html").get_attribute("lang") == "nb"
         assert _context_shown(page)[:2] == ["Angstplager", "Tittel 1"]
         assert page.locator("#id_quote").input_value() == selected
-        _assert_no_serious_axe_violations(page, "form (nb)")
+        assert_no_serious_axe_violations(page, "form (nb)")
 
         # Sent with nothing written: the error summary, the quote kept.
         assert _send(page, "Enter") == 400
         assert page.locator(".error-summary").is_visible()
         assert page.locator("#id_description_error, .errorlist").first.is_visible()
         assert page.locator("#id_quote").input_value() == selected
-        _assert_no_serious_axe_violations(page, "form with errors (nb)")
+        assert_no_serious_axe_violations(page, "form with errors (nb)")
 
         # Keyboard only: a kind (arrow key in the radio group), the description, the e-mail, Space.
         _tab_to(page, "input[name=kind]")
@@ -211,7 +132,7 @@ def test_selected_text_goes_with_the_feedback_and_the_keyboard_flow_passes_axe(s
         status_url = status_link.get_attribute("href")
         assert status_url.startswith(f"{site}/nb/tilbakemelding/")
         assert status_link.inner_text().strip() == status_url
-        _assert_no_serious_axe_violations(page, "receipt (nb)")
+        assert_no_serious_axe_violations(page, "receipt (nb)")
 
         # The status page: the state is "ny".
         with page.expect_navigation():
@@ -219,7 +140,7 @@ def test_selected_text_goes_with_the_feedback_and_the_keyboard_flow_passes_axe(s
         assert page.url == status_url
         assert page.locator("dl.context dd strong").first.inner_text().strip() == "ny"
         assert DESCRIPTION in _context_shown(page)
-        _assert_no_serious_axe_violations(page, "status (nb)")
+        assert_no_serious_axe_violations(page, "status (nb)")
         context.close()
 
     proposal = ChangeProposal.objects.get()
@@ -235,7 +156,7 @@ def test_selected_text_goes_with_the_feedback_and_the_keyboard_flow_passes_axe(s
 
 
 def test_nynorsk_form_passes_axe(site):
-    with _chromium() as browser:
+    with chromium() as browser:
         context = browser.new_context(bypass_csp=True)
         page = context.new_page()
         selected = _open_feedback_form_with_selection(page, site, "nn")
@@ -243,11 +164,11 @@ def test_nynorsk_form_passes_axe(site):
         assert page.locator("html").get_attribute("lang") == "nn"
         assert _context_shown(page)[:2] == ["Angstplager", "Tittel 1 nn"]
         assert page.locator("#id_quote").input_value() == selected
-        _assert_no_serious_axe_violations(page, "form (nn)")
+        assert_no_serious_axe_violations(page, "form (nn)")
 
         assert _send(page, "Enter") == 400
         assert page.locator(".error-summary").is_visible()
-        _assert_no_serious_axe_violations(page, "form with errors (nn)")
+        assert_no_serious_axe_violations(page, "form with errors (nn)")
         context.close()
     assert not ChangeProposal.objects.exists()
 
@@ -262,7 +183,7 @@ def test_feedback_link_script_under_the_sites_csp(site):
     """With the real CSP (no bypass): the script loads and runs without a violation, follows Enter
     on a focused link, and adds nothing without a selection or with one in another section."""
     form_path = "/nb/tilbakemelding/?"
-    with _chromium() as browser:
+    with chromium() as browser:
         context = browser.new_context()
         page = context.new_page()
         errors = []
@@ -323,7 +244,7 @@ def test_feedback_link_script_under_the_sites_csp(site):
 
 
 def test_feedback_form_works_without_javascript(site):
-    with _chromium() as browser:
+    with chromium() as browser:
         context = browser.new_context(java_script_enabled=False)
         page = context.new_page()
         page.goto(f"{site}/nb/forlop/angst/")

@@ -40,6 +40,7 @@ format: $(STAMP)
 
 bench: install
 	$(PY) bench/page_vs_static.py
+	$(PY) bench/feedback_post.py
 
 graph: install
 	DEBUG=true $(PY) manage.py graph_transitions -o docs/state-graph.svg || true

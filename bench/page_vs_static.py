@@ -19,17 +19,31 @@ import datetime
 import http.client
 import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
-DOCS = ROOT / "docs" / "benchmarks.md"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.common import (  # noqa: E402 - after the path above, when run as a script
+    DEFAULT_POSTGRES,
+    DOCS,
+    ROOT,
+    bench_env,
+    drop_postgres_database,
+    free_port,
+    get,
+    load_demo,
+    log,
+    manage,
+    postgres_database,
+    record,
+    start_gunicorn,
+    stop_server,
+    wait_until_up,
+)
+
 ROWS_MARKER = "<!-- bench rows: `bench/page_vs_static.py --record` adds a row above this line -->"
 STATIC_PATH = "/static/bench/page.html"
 
@@ -56,63 +70,6 @@ print("BENCH_SLUG=" + pathway.slug)
 """
 
 
-def log(message: str) -> None:
-    print(message, flush=True)
-
-
-def postgres_database(admin_url: str, name: str) -> str | None:
-    """Drop and create `name`; its URL, or None when PostgreSQL does not answer."""
-    try:
-        import psycopg
-    except ImportError:
-        return None
-    try:
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as error:
-        log(f"PostgreSQL unreachable ({str(error).strip().splitlines()[0]}): using SQLite")
-        return None
-    return admin_url.rsplit("/", 1)[0] + "/" + name
-
-
-def drop_postgres_database(admin_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def manage(env: dict, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    result = subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
-    )
-    if check and result.returncode != 0:
-        sys.stderr.write(result.stdout + result.stderr)
-        raise SystemExit(f"manage.py {args[0]} failed ({result.returncode})")
-    return result
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def get(port: int, path: str) -> bytes:
-    """One GET on a new connection, closed afterwards."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.request("GET", path, headers={"Connection": "close", "Accept-Encoding": "identity"})
-        response = conn.getresponse()
-        body = response.read()
-        if response.status != 200:
-            raise RuntimeError(f"GET {path}: HTTP {response.status}")
-        return body
-    finally:
-        conn.close()
-
-
 def measure(port: int, path: str, seconds: float) -> float:
     """Requests per second of sequential GETs during `seconds`."""
     count = 0
@@ -126,27 +83,6 @@ def measure(port: int, path: str, seconds: float) -> float:
             return count / (now - start)
 
 
-def wait_until_up(port: int, path: str, server: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}")
-        try:
-            get(port, path)
-            return
-        except (OSError, RuntimeError, http.client.HTTPException):
-            time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer {path} within {timeout:.0f} s")
-
-
-def record(row: str) -> None:
-    text = DOCS.read_text(encoding="utf-8")
-    if ROWS_MARKER not in text:
-        raise SystemExit(f"{DOCS}: marker line not found, add the row by hand:\n{row}")
-    DOCS.write_text(text.replace(ROWS_MARKER, row + "\n" + ROWS_MARKER), encoding="utf-8")
-    log(f"Recorded in {DOCS.relative_to(ROOT)}")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
@@ -154,7 +90,7 @@ def main() -> int:
     parser.add_argument("--min-ratio", type=float, default=0.5, help="fail below this page/static ratio")
     parser.add_argument(
         "--postgres",
-        default=os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres"),
+        default=DEFAULT_POSTGRES,
         help="URL of a database to connect to for creating the throwaway one",
     )
     parser.add_argument("--database", default="forlop_bench", help="name of the throwaway database")
@@ -165,17 +101,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="forlop-bench-"))
     var_dir = tmp / "var"
     (var_dir / "mail").mkdir(parents=True)
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}}
-    env.update(
-        SECRET_KEY="bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789",
-        DEBUG="false",
-        SECURE_HTTPS="false",
-        STATIC_MANIFEST="false",
-        VAR_DIR=str(var_dir),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        LOG_LEVEL="WARNING",
-        PYTHONUNBUFFERED="1",
-    )
+    env = bench_env(var_dir)
     database_url = postgres_database(args.postgres, args.database)
     if database_url:
         env["DATABASE_URL"] = database_url
@@ -185,12 +111,7 @@ def main() -> int:
     try:
         log(f"Database: {database}" + (f" ({args.database})" if database_url else f" in {var_dir}"))
         manage(env, "migrate", "--noinput", "--verbosity", "0")
-        demo = manage(env, "load_demo", check=False)
-        if demo.returncode != 0:
-            last = (demo.stderr.strip().splitlines() or ["?"])[-1]
-            log(f"load_demo failed ({last}); continuing with whatever it left")
-        else:
-            log(demo.stdout.strip())
+        load_demo(env)
         manage(env, "collectstatic", "--noinput", "--verbosity", "0")
         page_file = var_dir / "static" / "bench" / "page.html"
         page_file.parent.mkdir(parents=True, exist_ok=True)
@@ -199,12 +120,7 @@ def main() -> int:
         page_path = f"/nb/forlop/{slug}/"
 
         port = free_port()
-        with server_log.open("wb") as out:
-            server = subprocess.Popen(
-                [str(BIN / "gunicorn"), "config.wsgi", "--workers", "1", "--threads", "1",
-                 "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
-                cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
+        server = start_gunicorn(env, port, server_log, workers=1, threads=1)
         wait_until_up(port, page_path, server)
         page_body, static_body = get(port, page_path), get(port, STATIC_PATH)
         if page_body != static_body:
@@ -230,13 +146,7 @@ def main() -> int:
             sys.stderr.write(server_log.read_text(errors="replace")[-4000:])
         return 2
     finally:
-        if server is not None:
-            server.terminate()
-            try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        stop_server(server)
         if database_url:
             drop_postgres_database(args.postgres, args.database)
         shutil.rmtree(tmp, ignore_errors=True)
@@ -252,7 +162,7 @@ def main() -> int:
     row = f"| {today} | {args.machine} | {database} | {page:.0f} | {static:.0f} | {ratio:.2f} |"
     log("Row for docs/benchmarks.md:\n" + row)
     if args.record:
-        record(row)
+        record(row, ROWS_MARKER)
     if ratio < args.min_ratio:
         log(f"FAIL: the page serves fewer than {args.min_ratio:g} × the requests of the static file")
         return 1

@@ -1,0 +1,12 @@
+"""The service's URLs plus the bench-only baseline view. Loaded only by the bench's gunicorn
+(ROOT_URLCONF=bench.urls, set by bench/feedback_post.py); never in production."""
+
+from django.urls import path
+
+from bench.baseline import baseline_feedback
+from config.urls import handler404, handler500
+from config.urls import urlpatterns as service_urlpatterns
+
+urlpatterns = [*service_urlpatterns, path("bench/baseline-feedback/", baseline_feedback, name="bench-baseline")]
+
+__all__ = ["handler404", "handler500", "urlpatterns"]

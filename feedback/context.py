@@ -1,6 +1,7 @@
 """What the reader is commenting on, from the link's query parameters (`forlop`, `seksjon`,
 `versjon`, `lokal`, `side`). Anything unknown is marked so, and the form still works."""
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -24,22 +25,36 @@ class FeedbackContext:
         return self.pathway.title(language) if self.pathway else ""
 
 
+# What a slug can be. A value that is not one names nothing, and is never put in a query (PostgreSQL
+# refuses a text parameter with a NUL character outright, so "?forlop=%00" would be a server error).
+_SLUG = re.compile(r"[-\w]+")
+
+
+def _slug(params, name: str) -> tuple[str, bool]:
+    """The slug named by the link parameter `name`, and whether the parameter named something that
+    cannot exist."""
+    value = (params.get(name) or "")[:200]
+    if not value or _SLUG.fullmatch(value):
+        return value, False
+    return "", True
+
+
 def _external_url(value: str) -> str:
     value = (value or "").strip()
-    if not value or len(value) > 500:
+    if not value or len(value) > 500 or not value.isprintable() or any(ch.isspace() for ch in value):
         return ""
     parts = urlsplit(value)
     return value if parts.scheme in {"http", "https"} and parts.netloc else ""
 
 
 def resolve_context(params, language: str) -> FeedbackContext:
-    pathway_slug = (params.get("forlop") or "")[:200]
-    section_slug = (params.get("seksjon") or "")[:200]
+    pathway_slug, bad_pathway = _slug(params, "forlop")
+    section_slug, bad_section = _slug(params, "seksjon")
+    local, bad_local = _slug(params, "lokal")
     number = (params.get("versjon") or "")[:50]
-    local = (params.get("lokal") or "")[:200]
     side = params.get("side") or ""
     external_url = _external_url(side)
-    unknown = bool(side) and not external_url
+    unknown = (bool(side) and not external_url) or bad_pathway or bad_section or bad_local
 
     partnership = Partnership.objects.filter(slug=local).first() if local else None
     unknown |= bool(local) and partnership is None

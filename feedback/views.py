@@ -9,7 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from governance.models import ProposalState
+from governance.models import ChangeProposal, ProposalState
 from governance.services import TransitionRefused
 from pathways.forms import error_summary
 from pathways.models import LANGUAGE_CODES
@@ -73,9 +73,15 @@ def feedback_form(request: HttpRequest) -> HttpResponse:
     language = _language()
     if request.method != "POST":
         context = resolve_context(request.GET, language)
-        initial = {name: request.GET.get(name, "")[:200] for name in CONTEXT_FIELDS}
+        # The hidden fields carry the link on to the POST. What they would refuse (too long, a NUL
+        # character) the reader could not fix, so it is cut to fit, and a NUL becomes U+FFFD: that
+        # still names nothing, so the context stays unknown.
+        initial = {
+            name: request.GET.get(name, "")[: FeedbackForm.base_fields[name].max_length].replace("\x00", "\ufffd")
+            for name in CONTEXT_FIELDS
+        }
         initial["side"] = context.external_url
-        initial["quote"] = request.GET.get("sitat", "")[:2000]
+        initial["quote"] = request.GET.get("sitat", "")[:2000].replace("\x00", "")
         initial["started"] = form_started_token()
         if context.partnership:
             initial["partnership"] = context.partnership.slug
@@ -136,17 +142,31 @@ def feedback_status(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
+def _withdraw_refusal(state: str) -> str:
+    """Why a proposal in `state` cannot be withdrawn, in words for the reader; "" when it can."""
+    if state == ProposalState.NEW:
+        return ""
+    if state == ProposalState.WITHDRAWN:
+        return _("You have already withdrawn this feedback.")
+    return _("It can no longer be withdrawn: it has already been looked at.")
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def feedback_withdraw_view(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks for confirmation; POST withdraws."""
     language = _language()
     submission = _submission_or_404(token)
     error = ""
-    if request.method == "POST":
+    if request.method != "POST":
+        # Say at once that it cannot be withdrawn, rather than offer a button that can only fail.
+        error = _withdraw_refusal(submission.proposal.state)
+    else:
         try:
             feedback_withdraw(submission=submission)
-        except TransitionRefused as refused:
-            error = str(refused)
+        except TransitionRefused:
+            # The state as it is now, not as it was read above: another request may have changed it.
+            state = ChangeProposal.objects.filter(pk=submission.proposal_id).values_list("state", flat=True).get()
+            error = _withdraw_refusal(state)
         else:
             return redirect(f"/{language}/tilbakemelding/{submission.token}/")
     response = render(
@@ -159,7 +179,7 @@ def feedback_withdraw_view(request: HttpRequest, token: str) -> HttpResponse:
             "other_language": "nn" if language == "nb" else "nb",
             "path_tail": _other_language_path(request, language),
         },
-        status=409 if error else 200,
+        status=409 if error and request.method == "POST" else 200,
     )
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"

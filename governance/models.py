@@ -15,6 +15,8 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from pathways.models import LANGUAGE_CODES, Partnership, Pathway, Version
 
+from . import permissions as perms
+
 
 class ProposalState(models.TextChoices):
     NEW = "new", _("new")
@@ -41,6 +43,26 @@ class ProposalKind(models.TextChoices):
     BROKEN_LINK = "broken_link", _("A link does not work")
     MISSING = "missing", _("Something is missing")
     SUGGESTION = "suggestion", _("A suggestion")
+
+
+CLOSED_STATES = {
+    ProposalState.REJECTED,
+    ProposalState.DUPLICATE,
+    ProposalState.DONE_LOCALLY,
+    ProposalState.WITHDRAWN,
+    ProposalState.DECLINED,
+    ProposalState.PUBLISHED,
+}
+# Decisions in the yearly round are taken on proposals the resource group has seen.
+REVIEWED_STATES = [ProposalState.IN_REVIEW, ProposalState.RECOMMENDED, ProposalState.NOT_RECOMMENDED]
+
+
+class RejectReason(models.TextChoices):
+    SPAM = "spam", _("spam")
+    NOT_RELEVANT = "not_relevant", _("not relevant")
+    ALREADY_FIXED = "already_fixed", _("already fixed")
+    OUTSIDE_PATHWAYS = "outside_pathways", _("outside the pathways")
+    EDITORIAL = "editorial", _("the editor's decision")
 
 
 class ProposalSource(models.TextChoices):
@@ -82,6 +104,19 @@ class ChangeProposal(ConcurrentTransitionMixin, models.Model):
     created_at = models.DateTimeField(_("received"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    triaged_at = models.DateTimeField(_("triaged"), null=True, blank=True)
+    # The outcome, shown to the submitter and the partnership.
+    reject_reason = models.CharField(_("reason"), max_length=30, choices=RejectReason.choices, blank=True)
+    decision_comment = models.TextField(_("comment on the decision"), max_length=5000, blank=True)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged", verbose_name=_("merged into")
+    )
+    fixed_in_adaptation = models.ForeignKey(
+        "pathways.LocalAdaptation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    published_in = models.ForeignKey(
+        Version, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("published in")
+    )
 
     class Meta:
         ordering = ["created_at"]
@@ -95,9 +130,178 @@ class ChangeProposal(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"#{self.pk} ({self.get_state_display()})"
 
+    @property
+    def is_closed(self) -> bool:
+        return self.state in CLOSED_STATES
+
+    # Transitions guard and set fields only; governance.services saves, audits and notifies.
+    # `permission` is checked by the services with django_fsm.has_transition_perm.
+
     @transition(field=state, source=ProposalState.NEW, target=ProposalState.WITHDRAWN)
     def withdraw(self) -> None:
         self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=[ProposalState.NEW, ProposalState.QUICK_FIX],
+        target=ProposalState.REJECTED,
+        permission=perms.can_reject_proposal,
+    )
+    def reject(self, *, reason: str, comment: str = "") -> None:
+        self.reject_reason, self.decision_comment = reason, comment
+        self.closed_at = self.triaged_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=ProposalState.NEW,
+        target=ProposalState.DUPLICATE,
+        permission=perms.can_triage_proposal,
+    )
+    def merge_into(self, *, other: "ChangeProposal") -> None:
+        self.merged_into = other
+        self.closed_at = self.triaged_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=ProposalState.NEW,
+        target=ProposalState.LOCAL,
+        permission=perms.can_triage_proposal,
+        conditions=[lambda proposal: proposal.partnership_id is not None],
+    )
+    def mark_local(self, *, comment: str = "") -> None:
+        self.decision_comment = comment
+        self.triaged_at = timezone.now()
+
+    @transition(
+        field=state, source=ProposalState.NEW, target=ProposalState.QUICK_FIX, permission=perms.can_triage_proposal
+    )
+    def mark_quick_fix(self, *, comment: str = "") -> None:
+        self.decision_comment = comment
+        self.triaged_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=[ProposalState.NEW, ProposalState.QUICK_FIX],
+        target=ProposalState.DEFERRED,
+        permission=perms.can_defer_proposal,
+    )
+    def defer(self, *, comment: str = "") -> None:
+        self.decision_comment = comment
+        self.triaged_at = self.triaged_at or timezone.now()
+
+    @transition(
+        field=state, source=ProposalState.LOCAL, target=ProposalState.DONE_LOCALLY, permission=perms.can_triage_proposal
+    )
+    def fixed_locally(self, *, adaptation, comment: str = "") -> None:
+        self.fixed_in_adaptation, self.decision_comment = adaptation, comment
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=[ProposalState.QUICK_FIX, ProposalState.ACCEPTED],
+        target=ProposalState.PUBLISHED,
+        permission=perms.can_decide_proposal,
+    )
+    def publish(self, *, version: Version) -> None:
+        self.published_in = version
+        self.closed_at = timezone.now()
+
+    # The yearly round (governance round issue drives these).
+
+    @transition(
+        field=state,
+        source=ProposalState.DEFERRED,
+        target=ProposalState.FORWARDED,
+        permission=perms.can_forward_proposal,
+    )
+    def forward(self, *, comment: str = "") -> None:
+        self.decision_comment = comment
+
+    @transition(
+        field=state, source=ProposalState.DEFERRED, target=ProposalState.DECLINED, permission=perms.can_forward_proposal
+    )
+    def decline(self, *, comment: str) -> None:
+        self.decision_comment = comment
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=ProposalState.FORWARDED,
+        target=ProposalState.IN_REVIEW,
+        permission=perms.can_decide_proposal,
+    )
+    def start_review(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=ProposalState.IN_REVIEW,
+        target=ProposalState.RECOMMENDED,
+        permission=perms.can_decide_proposal,
+    )
+    def recommend(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=ProposalState.IN_REVIEW,
+        target=ProposalState.NOT_RECOMMENDED,
+        permission=perms.can_decide_proposal,
+    )
+    def not_recommend(self) -> None:
+        pass
+
+    @transition(
+        field=state, source=REVIEWED_STATES, target=ProposalState.ACCEPTED, permission=perms.can_decide_proposal
+    )
+    def accept(self, *, comment: str = "") -> None:
+        self.decision_comment = comment
+
+    @transition(
+        field=state, source=REVIEWED_STATES, target=ProposalState.REJECTED, permission=perms.can_decide_proposal
+    )
+    def decide_reject(self, *, comment: str) -> None:
+        self.reject_reason, self.decision_comment = RejectReason.EDITORIAL, comment
+        self.closed_at = timezone.now()
+
+    @transition(
+        field=state, source=REVIEWED_STATES, target=ProposalState.POSTPONED, permission=perms.can_decide_proposal
+    )
+    def postpone(self, *, comment: str = "") -> None:
+        self.decision_comment = comment
+
+    @transition(
+        field=state, source=ProposalState.POSTPONED, target=ProposalState.DEFERRED, permission=perms.can_decide_proposal
+    )
+    def carry_over(self) -> None:
+        pass
+
+
+class AuditEntry(models.Model):
+    """Who did what to a proposal, and when: every transition and every redaction."""
+
+    proposal = models.ForeignKey(ChangeProposal, on_delete=models.CASCADE, related_name="audit_entries")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    action = models.CharField(_("action"), max_length=40)
+    from_state = models.CharField(_("from"), max_length=30, choices=ProposalState.choices, blank=True)
+    to_state = models.CharField(_("to"), max_length=30, choices=ProposalState.choices, blank=True)
+    comment = models.TextField(_("comment"), max_length=5000, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+
+    def __str__(self) -> str:
+        return f"{self.action} on #{self.proposal_id}"
 
 
 class NotificationStatus(models.TextChoices):

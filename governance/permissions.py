@@ -1,0 +1,64 @@
+"""Who may see and act on change proposals. Small named predicates (django-rules, `user` first),
+used by views, the API, templates and, through `for_transition`, the state machine's transitions."""
+
+import logging
+
+import rules
+from django.http import Http404
+
+from pathways.permissions import is_local_editor_of, is_responsible_editor
+
+logger = logging.getLogger(__name__)
+
+
+@rules.predicate
+def is_local_editor_of_proposal(user, proposal) -> bool:
+    return proposal is not None and is_local_editor_of(user, proposal.partnership)
+
+
+# A local editor sees and triages the proposals of their own partnership; the responsible editor
+# sees everything, including proposals on the common text that belong to no partnership.
+can_view = is_responsible_editor | is_local_editor_of_proposal
+can_triage = can_view
+# Quick fixes, and decisions in the yearly round, are the responsible editor's.
+can_decide = is_responsible_editor
+# In the yearly round each partnership forwards or declines its own proposals.
+can_forward = is_responsible_editor | is_local_editor_of_proposal
+
+
+def for_transition(predicate):
+    """django-fsm calls a transition's permission with (instance, user)."""
+
+    def check(instance, user) -> bool:
+        return bool(predicate(user, instance))
+
+    check.__name__ = predicate.name if hasattr(predicate, "name") else "check"
+    return check
+
+
+can_triage_proposal = for_transition(can_triage)
+
+
+def can_defer_proposal(instance, user) -> bool:
+    """A new proposal is the triager's; a quick fix has gone to the responsible editor."""
+    if instance.state == "quick_fix":
+        return bool(can_decide(user, instance))
+    return bool(can_triage(user, instance))
+
+
+can_reject_proposal = can_defer_proposal
+can_decide_proposal = for_transition(can_decide)
+can_forward_proposal = for_transition(can_forward)
+
+
+def proposal_or_404(user, proposal_id: int, queryset=None):
+    """The proposal if the user may see it; 404 (never 403) otherwise, and the attempt is logged."""
+    from .models import ChangeProposal
+
+    proposal = (queryset or ChangeProposal.objects).filter(pk=proposal_id).first()
+    if proposal is None:
+        raise Http404
+    if not can_view(user, proposal):
+        logger.warning("proposal access denied: user=%s proposal=%s", getattr(user, "pk", None), proposal_id)
+        raise Http404
+    return proposal

@@ -42,8 +42,11 @@ bench: install
 	$(PY) bench/page_vs_static.py
 	$(PY) bench/feedback_post.py
 
+# The proposal state graph in docs/: the .dot source (a test keeps it current) and an SVG of it.
 graph: install
-	DEBUG=true $(PY) manage.py graph_transitions -o docs/state-graph.svg || true
+	@command -v dot >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz)
+	DEBUG=true $(PY) manage.py graph_transitions governance.ChangeProposal > docs/proposal-states.dot
+	dot -Tsvg docs/proposal-states.dot -o docs/proposal-states.svg
 
 clean:
 	rm -rf $(VENV) var tests/browser/node_modules

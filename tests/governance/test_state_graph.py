@@ -1,0 +1,22 @@
+"""docs/proposal-states.dot is the state graph the code has (`make graph` renders it anew)."""
+
+import io
+from pathlib import Path
+
+from django.core.management import call_command
+
+DOT = Path(__file__).resolve().parents[2] / "docs" / "proposal-states.dot"
+
+
+def test_committed_state_graph_is_current():
+    out = io.StringIO()
+    call_command("graph_transitions", "governance.ChangeProposal", stdout=out)
+    assert out.getvalue().strip() == DOT.read_text().strip(), "run `make graph` and commit docs/"
+
+
+def test_every_state_is_in_the_graph():
+    from governance.models import ProposalState
+
+    text = DOT.read_text()
+    missing = [state for state in ProposalState.values if state not in text]
+    assert not missing

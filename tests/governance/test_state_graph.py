@@ -11,7 +11,8 @@ DOT = Path(__file__).resolve().parents[2] / "docs" / "proposal-states.dot"
 def test_committed_state_graph_is_current():
     out = io.StringIO()
     call_command("graph_transitions", "governance.ChangeProposal", stdout=out)
-    assert out.getvalue().strip() == DOT.read_text().strip(), "run `make graph` and commit docs/"
+    # django-fsm writes nodes and edges from sets, so their order changes between runs.
+    assert sorted(out.getvalue().split("\n")) == sorted(DOT.read_text().split("\n")), "run `make graph`"
 
 
 def test_every_state_is_in_the_graph():

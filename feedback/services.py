@@ -1,18 +1,19 @@
 """Receiving reader feedback: one transaction writes the proposal, the submission and the receipt
 e-mail's outbox row; the e-mail goes to the broker after commit (governance.notifications)."""
 
+import calendar
 import hashlib
 import hmac
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from governance.models import ProposalSource
+from governance.models import ChangeProposal, Notification, NotificationStatus, ProposalSource
 from governance.notifications import notification_queue
-from governance.services import proposal_create, proposal_withdraw
+from governance.services import proposal_create, proposal_redact_personal_data, proposal_withdraw
 
 from .context import FeedbackContext
 from .models import Submission
@@ -113,3 +114,49 @@ def feedback_withdraw(*, submission: Submission) -> Submission:
         submission.withdrawn_at = timezone.now()
         submission.save(update_fields=["withdrawn_at"])
     return submission
+
+
+def _months_before(moment: datetime, months: int) -> datetime:
+    """The same day and time `months` calendar months earlier (31 March less one month is 28 or 29
+    February)."""
+    year, month = divmod(moment.year * 12 + moment.month - 1 - months, 12)
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def feedback_retention(*, months: int, apply: bool, now: datetime | None = None) -> dict[str, int]:
+    """The retention period, for proposals closed more than `months` months ago: the submitters'
+    e-mail addresses are deleted (also from the sent e-mails in the outbox), and what looks like
+    personal data is removed from flagged proposals and their history.
+
+    Without `apply` nothing changes and the counts say what would. Returns counts only, never text.
+    Running it again finds nothing more to do."""
+    now = now or timezone.now()
+    cutoff = _months_before(now, months)
+    submissions = Submission.objects.filter(proposal__closed_at__lt=cutoff).exclude(email="")
+    addresses = set(submissions.values_list("email", flat=True))
+    # Only what has been sent or given up on: a notice still waiting belongs to a case still going on.
+    notifications = Notification.objects.filter(
+        recipient__in=addresses,
+        created_at__lt=cutoff,
+        status__in=[NotificationStatus.SENT, NotificationStatus.FAILED],
+    )
+    proposals = ChangeProposal.objects.filter(closed_at__lt=cutoff, may_contain_personal_data=True, redacted_at=None)
+    counts = {
+        "submissions": submissions.count(),
+        "notifications": notifications.count(),
+        "proposals": proposals.count(),
+    }
+    if not apply:
+        return counts
+    with transaction.atomic():
+        counts["submissions"] = submissions.update(email="", email_blanked_at=now)
+        counts["notifications"] = notifications.update(recipient="")
+    # One transaction per proposal: a long run holds no lock for long, and what is done stays done.
+    redacted = 0
+    for proposal in proposals.order_by("pk"):
+        proposal_redact_personal_data(proposal=proposal)
+        redacted += 1
+    counts["proposals"] = redacted
+    logger.info("feedback retention (%s months): %s", months, counts)
+    return counts

@@ -1,10 +1,12 @@
 """Public pages. Their URLs are a contract: other sites link here (see the README)."""
 
 import json
+import sys
 from collections import OrderedDict
 from collections.abc import Callable
 from urllib.parse import urlencode
 
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -345,6 +347,13 @@ def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    """The page for an unhandled error. When the database cannot be reached the reader gets 503,
+    "try again in a few minutes", instead of 500. Neither page touches the database, and Django
+    calls this inside its `except` block, so `sys.exc_info()` is the error being handled."""
+    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+        response = HttpResponse(render_to_string("503.html"), status=503)
+        response["Retry-After"] = "120"
+        return response
     return HttpResponse(render_to_string("500.html"), status=500)
 
 

@@ -159,7 +159,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_timeout": 1,
     "socket_connect_timeout": 1,
-    "max_retries": 1,
+    "max_retries": 0,  # the web request tries the broker once; beat hands over again later
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -13,11 +13,11 @@ from django.utils import timezone
 
 from governance.models import ChangeProposal, Notification, NotificationStatus, ProposalSource
 from governance.notifications import notification_queue
+from governance.personal_data import may_contain_personal_data
 from governance.services import proposal_create, proposal_redact_personal_data, proposal_withdraw
 
 from .context import FeedbackContext
 from .models import Submission
-from .personal_data import may_contain_personal_data
 
 logger = logging.getLogger(__name__)
 

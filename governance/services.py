@@ -9,11 +9,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from reversion.models import Version as HistoryVersion
 
-# The detector is pure Python with no Django in it; it lives with the form that first used it.
-from feedback.personal_data import redact
 from pathways.models import Partnership, Pathway, Version
 
 from .models import ChangeProposal, ProposalState
+
+# The detector is pure Python with no Django in it; it lives with the form that first used it.
+from .personal_data import redact
 
 
 class TransitionRefused(Exception):

@@ -31,6 +31,7 @@ def _configure_filesystem_broker(sender: Celery, **kwargs: object) -> None:
 # Beat runs in UTC and only ticks; what is due is decided by the tasks from the database.
 app.conf.beat_schedule = {
     "requeue-notifications": {"task": "workers.requeue_notifications", "schedule": 60.0},
+    "apply-retention": {"task": "workers.apply_retention", "schedule": 6 * 60 * 60.0},
 }
 
 app.autodiscover_tasks(["workers"])

@@ -2,6 +2,9 @@
 
 from celery import shared_task
 
+from django.conf import settings
+
+from feedback.services import feedback_retention
 from governance.notifications import notification_send, notifications_requeue
 
 
@@ -26,3 +29,9 @@ def send_notification(notification_id: int) -> bool:
 @shared_task(name="workers.requeue_notifications")
 def requeue_notifications() -> int:
     return notifications_requeue()
+
+
+@shared_task(name="workers.apply_retention")
+def apply_retention() -> dict:
+    """Blank old e-mail addresses and redact old flagged text (see FEEDBACK_RETENTION_MONTHS)."""
+    return feedback_retention(months=settings.FEEDBACK_RETENTION_MONTHS, apply=True)

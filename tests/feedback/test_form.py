@@ -19,7 +19,7 @@ from django.test import Client
 from feedback.forms import form_started_token
 from feedback.models import Submission
 from governance.models import ChangeProposal, Notification, ProposalState
-from tests.feedback.test_personal_data import make_id
+from tests.governance.test_personal_data import make_id
 
 pytestmark = pytest.mark.django_db
 

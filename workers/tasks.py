@@ -1,7 +1,6 @@
 """Celery tasks. Tasks are thin: they take ids, re-fetch, and call a service."""
 
 from celery import shared_task
-
 from django.conf import settings
 
 from feedback.services import feedback_retention

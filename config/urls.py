@@ -18,6 +18,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("logg-inn/", views.login, name="login"),
     path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path("redaksjon/", include("governance.urls")),
     path("redaksjon/", include("pathways.staff_urls")),
     path("", include("feedback.urls")),
     path("", include("pathways.urls")),

@@ -7,11 +7,14 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django_fsm import can_proceed, has_transition_perm
 from reversion.models import Version as HistoryVersion
 
 from pathways.models import Partnership, Pathway, Version
 
-from .models import ChangeProposal, ProposalState
+from . import permissions as perms
+from .models import AuditEntry, ChangeProposal, ProposalState
 
 # The detector is pure Python with no Django in it; it lives with the form that first used it.
 from .personal_data import redact
@@ -61,15 +64,112 @@ def proposal_create(
     return proposal
 
 
+class NotPermitted(Exception):
+    """The user may not see the proposal or may not make this move: a 404 (never reveal it exists)."""
+
+
+# What each transition is called in the audit timeline; the keys are the transition methods.
+ACTIONS = {
+    "reject": _lazy("rejected"),
+    "merge_into": _lazy("merged into another proposal"),
+    "mark_local": _lazy("marked as a matter for the local adaptation"),
+    "mark_quick_fix": _lazy("sent to the responsible editor as a minor correction"),
+    "defer": _lazy("held for the yearly round"),
+    "withdraw": _lazy("withdrawn by the submitter"),
+    "fixed_locally": _lazy("fixed in the local adaptation"),
+    "publish": _lazy("published"),
+    "forward": _lazy("forwarded by the partnership"),
+    "decline": _lazy("declined by the partnership"),
+    "start_review": _lazy("sent to the resource group"),
+    "recommend": _lazy("recommended"),
+    "not_recommend": _lazy("not recommended"),
+    "accept": _lazy("accepted"),
+    "decide_reject": _lazy("rejected by the editor"),
+    "postpone": _lazy("postponed to next year"),
+    "carry_over": _lazy("carried over to the new round"),
+    "redact": _lazy("personal data removed"),
+    "assign": _lazy("assigned to a health partnership"),
+}
+
+
+def proposal_transition(*, proposal_id: int, action: str, by, comment: str = "", **arguments) -> ChangeProposal:
+    """Move a proposal along its state machine as `by` (None: the submitter, through the status link).
+
+    The row is locked first, so two editors acting at once are served one after the other: the
+    second sees the state the first left, and is refused with TransitionRefused (409) when its move
+    no longer applies. A user who may not see the proposal or may not make this move gets
+    NotPermitted (404) and nothing changes. One audit entry and one history version per move.
+    """
+    if action not in ACTIONS or action in {"redact", "assign"}:
+        raise ValueError(f"unknown transition {action!r}")
+    with transaction.atomic(), reversion.create_revision():
+        proposal = ChangeProposal.objects.select_for_update().filter(pk=proposal_id).first()
+        if proposal is None or (by is not None and not perms.can_view(by, proposal)):
+            raise NotPermitted
+        method = getattr(proposal, action)
+        if not can_proceed(method):
+            raise TransitionRefused(
+                _("This cannot be done now: the proposal is “%(state)s”. Someone may have acted on it just before you.")
+                % {"state": proposal.get_state_display()}
+            )
+        if by is not None and not has_transition_perm(method, by):
+            perms.logger.warning(
+                "proposal transition denied: user=%s proposal=%s action=%s", by.pk, proposal.pk, action
+            )
+            raise NotPermitted
+        from_state = proposal.state
+        if comment:
+            arguments["comment"] = comment
+        method(**arguments)
+        proposal.save()
+        _audit(proposal, by=by, action=action, from_state=from_state, comment=comment)
+    return proposal
+
+
+def _audit(proposal: ChangeProposal, *, by, action: str, from_state: str = "", comment: str = "") -> AuditEntry:
+    """The audit entry and the version-history entry of one change, inside the caller's revision."""
+    if by is not None:
+        reversion.set_user(by)
+    reversion.set_comment(str(ACTIONS[action]))
+    return AuditEntry.objects.create(
+        proposal=proposal, actor=by, action=action, from_state=from_state, to_state=proposal.state, comment=comment
+    )
+
+
+def proposal_merge(*, proposal_id: int, into_id: int, by) -> ChangeProposal:
+    """Merge a new proposal into another open one the same user may see; the submitters of both are
+    told the outcome of the one that remains."""
+    if proposal_id == into_id:
+        raise TransitionRefused(_("A proposal cannot be merged into itself."))
+    other = ChangeProposal.objects.filter(pk=into_id).first()
+    if other is None or not perms.can_view(by, other):
+        raise NotPermitted
+    if other.is_closed:
+        raise TransitionRefused(_("It can only be merged into a proposal that is still open."))
+    return proposal_transition(proposal_id=proposal_id, action="merge_into", by=by, other=other)
+
+
 def proposal_withdraw(*, proposal: ChangeProposal) -> ChangeProposal:
     """The submitter withdraws a proposal that nobody has looked at yet."""
+    try:
+        return proposal_transition(proposal_id=proposal.pk, action="withdraw", by=None)
+    except TransitionRefused:
+        raise TransitionRefused(_("It can no longer be withdrawn: it has already been looked at.")) from None
+
+
+def proposal_assign(*, proposal_id: int, partnership: Partnership | None, by) -> ChangeProposal:
+    """The responsible editor gives a proposal on the common text to a partnership (or takes it back)."""
     with transaction.atomic(), reversion.create_revision():
-        proposal = ChangeProposal.objects.select_for_update().get(pk=proposal.pk)
+        proposal = ChangeProposal.objects.select_for_update().filter(pk=proposal_id).first()
+        if proposal is None or not perms.can_decide(by, proposal):
+            raise NotPermitted
         if proposal.state != ProposalState.NEW:
-            raise TransitionRefused(_("It can no longer be withdrawn: it has already been looked at."))
-        proposal.withdraw()
-        proposal.save()
-        reversion.set_comment(_("Withdrawn by the submitter"))
+            raise TransitionRefused(_("Only a new proposal can be given to a partnership."))
+        proposal.partnership = partnership
+        proposal.save(update_fields=["partnership", "updated_at"])
+        _audit(
+            proposal, by=by, action="assign", from_state=proposal.state, comment=partnership.name if partnership else ""
+        )
     return proposal
 
 
@@ -128,4 +228,7 @@ def proposal_redact_personal_data(*, proposal: ChangeProposal, by=None) -> Chang
                 if by is not None:
                     reversion.set_user(by)
                 reversion.set_comment(_("Personal data removed"))
+                AuditEntry.objects.create(
+                    proposal=proposal, actor=by, action="redact", from_state=proposal.state, to_state=proposal.state
+                )
     return proposal

@@ -5,8 +5,10 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from pathways.models import AdaptedSection, Partnership, Pathway, Version, VersionSection
-from pathways.pages import version_by_number
+from django.http import Http404
+
+from pathways.models import AdaptedSection, Partnership, Pathway, Version
+from pathways.pages import current_pathway_or_404, published_version, section_titles
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,16 @@ def _external_url(value: str) -> str:
     return value if parts.scheme in {"http", "https"} and parts.netloc else ""
 
 
+def _published_pathway(slug: str) -> Pathway | None:
+    try:
+        return current_pathway_or_404(slug)
+    except Http404:
+        return None
+
+
 def resolve_context(params, language: str) -> FeedbackContext:
+    """Most readers come from a common page: the pathway, the version and its section titles are
+    then read from the per-process memory of pathways.pages, without a query."""
     pathway_slug, bad_pathway = _slug(params, "forlop")
     section_slug, bad_section = _slug(params, "seksjon")
     local, bad_local = _slug(params, "lokal")
@@ -58,13 +69,7 @@ def resolve_context(params, language: str) -> FeedbackContext:
 
     partnership = Partnership.objects.filter(slug=local).first() if local else None
     unknown |= bool(local) and partnership is None
-    pathway = (
-        Pathway.objects.filter(slug=pathway_slug, current_version__isnull=False)
-        .select_related("current_version")
-        .first()
-        if pathway_slug
-        else None
-    )
+    pathway = _published_pathway(pathway_slug) if pathway_slug else None
     if pathway is None:
         return FeedbackContext(
             partnership=partnership, external_url=external_url, unknown=unknown or bool(pathway_slug or section_slug)
@@ -72,14 +77,14 @@ def resolve_context(params, language: str) -> FeedbackContext:
     version = pathway.current_version
     if number:
         try:
-            version = version_by_number(pathway, number)
+            version = published_version(pathway, number)
         except Version.DoesNotExist:
             unknown = True
     section_title = ""
     if section_slug:
-        section = VersionSection.objects.filter(version=version, slug=section_slug).first()
-        if section is not None:
-            section_title = section.title(language)
+        titles = section_titles(version).get(section_slug)
+        if titles is not None:
+            section_title = titles[0 if language == "nb" else 1]
         elif partnership is not None:
             adapted = AdaptedSection.objects.filter(
                 adaptation__partnership=partnership, adaptation__pathway=pathway, slug=section_slug, is_local=True

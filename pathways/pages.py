@@ -55,6 +55,36 @@ def forget_current(slug: str) -> None:
     _current.pop(slug, None)
 
 
+# Published versions and their sections never change, so what is read of them is kept per process
+# for good (bounded). A number that does not exist yet is not remembered: it may be published.
+_versions: dict[tuple[int, str], Version] = {}
+_section_titles: dict[int, dict[str, tuple[str, str]]] = {}
+_REMEMBERED_MAX = 2048
+
+
+def _remember(store: dict, key, value):
+    if len(store) >= _REMEMBERED_MAX:
+        store.pop(next(iter(store)))
+    store[key] = value
+    return value
+
+
+def published_version(pathway: Pathway, number: str) -> Version:
+    """The version with this number (raises Version.DoesNotExist), remembered per process."""
+    key = (pathway.pk, number)
+    found = _versions.get(key)
+    return found if found is not None else _remember(_versions, key, version_by_number(pathway, number))
+
+
+def section_titles(version: Version) -> dict[str, tuple[str, str]]:
+    """{section slug: (title nb, title nn)} of a published version, remembered per process."""
+    found = _section_titles.get(version.pk)
+    if found is None:
+        titles = {slug: (nb, nn) for slug, nb, nn in version.sections.values_list("slug", "title_nb", "title_nn")}
+        found = _remember(_section_titles, version.pk, titles)
+    return found
+
+
 def common_sections(version: Version, language: str) -> list[PageSection]:
     return [
         PageSection(s.slug, s.kind, s.service, s.part, s.title(language), s.html(language))

@@ -39,6 +39,8 @@ def _fresh_caches(settings):
 
     views._rendered_pages.clear()
     pages._current.clear()
+    pages._versions.clear()
+    pages._section_titles.clear()
     # Tests publish inside a transaction that never commits, so the on-commit forgetting of the
     # current-version lookup never runs: tests look up every time unless they test that cache.
     settings.PAGE_LOOKUP_SECONDS = 0

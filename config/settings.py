@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
     "reversion",
     "django_fsm",
@@ -286,7 +287,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Samhandlingsforløp API",
-    "DESCRIPTION": "The published collaboration pathways (read-only) and reader feedback.",
+    "DESCRIPTION": "The published collaboration pathways (read-only), reader feedback, and change proposals for staff.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
 }

@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/feedback/", include("feedback.api_urls")),
+    path("api/v1/proposals/", include("governance.api_urls")),
     path("api/v1/", include("pathways.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -137,7 +137,9 @@ class ChangeProposal(ConcurrentTransitionMixin, models.Model):
     # Transitions guard and set fields only; governance.services saves, audits and notifies.
     # `permission` is checked by the services with django_fsm.has_transition_perm.
 
-    @transition(field=state, source=ProposalState.NEW, target=ProposalState.WITHDRAWN)
+    @transition(
+        field=state, source=ProposalState.NEW, target=ProposalState.WITHDRAWN, permission=perms.only_the_submitter
+    )
     def withdraw(self) -> None:
         self.closed_at = timezone.now()
 
@@ -148,6 +150,8 @@ class ChangeProposal(ConcurrentTransitionMixin, models.Model):
         permission=perms.can_reject_proposal,
     )
     def reject(self, *, reason: str, comment: str = "") -> None:
+        if reason not in RejectReason.values:
+            raise ValueError(f"unknown reason {reason!r}")
         self.reject_reason, self.decision_comment = reason, comment
         self.closed_at = self.triaged_at = timezone.now()
 

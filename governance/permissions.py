@@ -20,8 +20,14 @@ def is_local_editor_of_proposal(user, proposal) -> bool:
 # sees everything, including proposals on the common text that belong to no partnership.
 can_view = is_responsible_editor | is_local_editor_of_proposal
 can_triage = can_view
-# Quick fixes, and decisions in the yearly round, are the responsible editor's.
-can_decide = is_responsible_editor
+
+
+@rules.predicate
+def can_decide(user, proposal=None) -> bool:
+    """Quick fixes, and decisions in the yearly round, are the responsible editor's."""
+    return bool(is_responsible_editor(user))
+
+
 # In the yearly round each partnership forwards or declines its own proposals.
 can_forward = is_responsible_editor | is_local_editor_of_proposal
 
@@ -47,6 +53,13 @@ def can_defer_proposal(instance, user) -> bool:
 
 
 can_reject_proposal = can_defer_proposal
+
+
+def only_the_submitter(instance, user) -> bool:
+    """Withdrawing is the submitter's, through the private status link: no staff user may."""
+    return False
+
+
 can_decide_proposal = for_transition(can_decide)
 can_forward_proposal = for_transition(can_forward)
 
@@ -55,7 +68,7 @@ def proposal_or_404(user, proposal_id: int, queryset=None):
     """The proposal if the user may see it; 404 (never 403) otherwise, and the attempt is logged."""
     from .models import ChangeProposal
 
-    proposal = (queryset or ChangeProposal.objects).filter(pk=proposal_id).first()
+    proposal = (queryset if queryset is not None else ChangeProposal.objects).filter(pk=proposal_id).first()
     if proposal is None:
         raise Http404
     if not can_view(user, proposal):

@@ -1,5 +1,6 @@
 """Changes to proposals. Views, the API, the admin and commands all call these."""
 
+import inspect
 import json
 
 import reversion
@@ -92,6 +93,11 @@ ACTIONS = {
 }
 
 
+CONDITION_MESSAGES = {
+    "mark_local": _lazy("A proposal that belongs to no health partnership cannot be a local matter."),
+}
+
+
 def proposal_transition(*, proposal_id: int, action: str, by, comment: str = "", **arguments) -> ChangeProposal:
     """Move a proposal along its state machine as `by` (None: the submitter, through the status link).
 
@@ -107,18 +113,20 @@ def proposal_transition(*, proposal_id: int, action: str, by, comment: str = "",
         if proposal is None or (by is not None and not perms.can_view(by, proposal)):
             raise NotPermitted
         method = getattr(proposal, action)
-        if not can_proceed(method):
+        if not can_proceed(method, check_conditions=False):
             raise TransitionRefused(
                 _("This cannot be done now: the proposal is “%(state)s”. Someone may have acted on it just before you.")
                 % {"state": proposal.get_state_display()}
             )
+        if not can_proceed(method):
+            raise TransitionRefused(CONDITION_MESSAGES.get(action, _("The conditions for this step are not met.")))
         if by is not None and not has_transition_perm(method, by):
             perms.logger.warning(
                 "proposal transition denied: user=%s proposal=%s action=%s", by.pk, proposal.pk, action
             )
             raise NotPermitted
         from_state = proposal.state
-        if comment:
+        if comment and "comment" in inspect.signature(method).parameters:
             arguments["comment"] = comment
         method(**arguments)
         proposal.save()
@@ -139,11 +147,11 @@ def _audit(proposal: ChangeProposal, *, by, action: str, from_state: str = "", c
 def proposal_merge(*, proposal_id: int, into_id: int, by) -> ChangeProposal:
     """Merge a new proposal into another open one the same user may see; the submitters of both are
     told the outcome of the one that remains."""
-    if proposal_id == into_id:
-        raise TransitionRefused(_("A proposal cannot be merged into itself."))
     other = ChangeProposal.objects.filter(pk=into_id).first()
     if other is None or not perms.can_view(by, other):
         raise NotPermitted
+    if proposal_id == into_id:
+        raise TransitionRefused(_("A proposal cannot be merged into itself."))
     if other.is_closed:
         raise TransitionRefused(_("It can only be merged into a proposal that is still open."))
     return proposal_transition(proposal_id=proposal_id, action="merge_into", by=by, other=other)
@@ -232,3 +240,44 @@ def proposal_redact_personal_data(*, proposal: ChangeProposal, by=None) -> Chang
                     proposal=proposal, actor=by, action="redact", from_state=proposal.state, to_state=proposal.state
                 )
     return proposal
+
+
+def proposal_file(
+    *,
+    by,
+    pathway: Pathway,
+    section_slug: str,
+    kind: str,
+    language: str,
+    description: str,
+    suggested_text: str,
+) -> ChangeProposal:
+    """A proposal filed from the staff pages by a professional of a partnership or the responsible
+    editor, on a section of the pathway's current version: source "professional", the filer's
+    partnership (none for the responsible editor: the common text). The caller has checked that the
+    filer may file and that the section is in the current version.
+
+    It may contain personal data when the description does, or what the suggestion adds to the
+    current text: words already published (a clinic's phone number) do not count."""
+    from pathways.diffing import word_diff
+
+    from .models import ProposalSource
+    from .personal_data import may_contain_personal_data
+
+    version = pathway.current_version
+    current = version.sections.get(slug=section_slug).body(language)
+    added = [chunk.text for chunk in word_diff(current, suggested_text) if chunk.op == "insert"]
+    profile = getattr(by, "profile", None)
+    return proposal_create(
+        source=ProposalSource.PROFESSIONAL,
+        kind=kind,
+        language=language,
+        description=description,
+        pathway=pathway,
+        section_slug=section_slug,
+        version=version,
+        partnership=profile.partnership if profile is not None else None,
+        suggested_text=suggested_text,
+        may_contain_personal_data=may_contain_personal_data(description, *added),
+        by=by,
+    )

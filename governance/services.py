@@ -8,7 +8,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed, has_transition_perm
 from reversion.models import Version as HistoryVersion
 
@@ -71,30 +71,30 @@ class NotPermitted(Exception):
 
 # What each transition is called in the audit timeline; the keys are the transition methods.
 ACTIONS = {
-    "reject": _lazy("rejected"),
-    "merge_into": _lazy("merged into another proposal"),
-    "mark_local": _lazy("marked as a matter for the local adaptation"),
-    "mark_quick_fix": _lazy("sent to the responsible editor as a minor correction"),
-    "defer": _lazy("held for the yearly round"),
-    "withdraw": _lazy("withdrawn by the submitter"),
-    "fixed_locally": _lazy("fixed in the local adaptation"),
-    "publish": _lazy("published"),
-    "forward": _lazy("forwarded by the partnership"),
-    "decline": _lazy("declined by the partnership"),
-    "start_review": _lazy("sent to the resource group"),
-    "recommend": _lazy("recommended"),
-    "not_recommend": _lazy("not recommended"),
-    "accept": _lazy("accepted"),
-    "decide_reject": _lazy("rejected by the editor"),
-    "postpone": _lazy("postponed to next year"),
-    "carry_over": _lazy("carried over to the new round"),
-    "redact": _lazy("personal data removed"),
-    "assign": _lazy("assigned to a health partnership"),
+    "reject": gettext_lazy("rejected"),
+    "merge_into": gettext_lazy("merged into another proposal"),
+    "mark_local": gettext_lazy("marked as a matter for the local adaptation"),
+    "mark_quick_fix": gettext_lazy("sent to the responsible editor as a minor correction"),
+    "defer": gettext_lazy("held for the yearly round"),
+    "withdraw": gettext_lazy("withdrawn by the submitter"),
+    "fixed_locally": gettext_lazy("fixed in the local adaptation"),
+    "publish": gettext_lazy("published"),
+    "forward": gettext_lazy("forwarded by the partnership"),
+    "decline": gettext_lazy("declined by the partnership"),
+    "start_review": gettext_lazy("sent to the resource group"),
+    "recommend": gettext_lazy("recommended"),
+    "not_recommend": gettext_lazy("not recommended"),
+    "accept": gettext_lazy("accepted"),
+    "decide_reject": gettext_lazy("rejected by the editor"),
+    "postpone": gettext_lazy("postponed to next year"),
+    "carry_over": gettext_lazy("carried over to the new round"),
+    "redact": gettext_lazy("personal data removed"),
+    "assign": gettext_lazy("assigned to a health partnership"),
 }
 
 
 CONDITION_MESSAGES = {
-    "mark_local": _lazy("A proposal that belongs to no health partnership cannot be a local matter."),
+    "mark_local": gettext_lazy("A proposal that belongs to no health partnership cannot be a local matter."),
 }
 
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from governance.models import ProposalKind
+from pathways.forms import TypedTextField
 from pathways.models import Partnership
 
 from .models import SubmitterRole
@@ -17,36 +18,12 @@ DESCRIPTION_MAX_LENGTH = 2000
 SUGGESTION_MAX_LENGTH = 5000
 QUOTE_MAX_LENGTH = 2000
 _STARTED_SALT = "feedback.form.started"
-# Django decodes a body that is not valid UTF-8 with U+FFFD in place of the bad bytes.
-_UNREADABLE = "\ufffd"
 
 
 def form_started_token() -> str:
     """A signed timestamp put in the form when it is shown: the form can then tell a submission sent
     faster than a person could write one."""
     return signing.dumps(int(time.time()), salt=_STARTED_SALT)
-
-
-class ReaderText(forms.CharField):
-    """Free text from a reader: stored exactly as typed (not stripped of markup), refused when it has
-    bytes that could not be read, and never cut short in the page (the server says what is wrong)."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("strip", True)
-        super().__init__(**kwargs)
-
-    def widget_attrs(self, widget):
-        attrs = super().widget_attrs(widget)
-        attrs.pop("maxlength", None)
-        return attrs
-
-    def validate(self, value):
-        super().validate(value)
-        if _UNREADABLE in (value or ""):
-            raise ValidationError(
-                _("The text has characters that could not be read. Remove them, or write the text again."),
-                code="unreadable",
-            )
 
 
 class FeedbackForm(forms.Form):
@@ -57,7 +34,7 @@ class FeedbackForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose what it is about."), "invalid_choice": _("Choose what it is about.")},
     )
-    description = ReaderText(
+    description = TypedTextField(
         label=_("What is wrong, or what should change?"),
         max_length=DESCRIPTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -67,7 +44,7 @@ class FeedbackForm(forms.Form):
             "max_length": _("The text is too long: it may have at most 2,000 characters, and has %(show_value)d."),
         },
     )
-    suggested_text = ReaderText(
+    suggested_text = TypedTextField(
         label=_("Suggested wording (optional)"),
         max_length=SUGGESTION_MAX_LENGTH,
         required=False,
@@ -76,7 +53,7 @@ class FeedbackForm(forms.Form):
             "max_length": _("The suggestion is too long: it may have at most 5,000 characters, and has %(show_value)d.")
         },
     )
-    quote = ReaderText(
+    quote = TypedTextField(
         label=_("The text it concerns (optional)"),
         max_length=QUOTE_MAX_LENGTH,
         required=False,

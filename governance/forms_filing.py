@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from pathways.forms import TypedTextField, normalise_newlines
 from pathways.models import LANGUAGE_CODES
 
 from .models import ChangeProposal, ProposalKind
@@ -12,40 +13,14 @@ from .models import ChangeProposal, ProposalKind
 DESCRIPTION_MAX_LENGTH = ChangeProposal._meta.get_field("description").max_length
 SUGGESTION_MAX_LENGTH = ChangeProposal._meta.get_field("suggested_text").max_length
 LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk"}  # names of the written standards, the same in both
-# Django decodes a body that is not valid UTF-8 with U+FFFD in place of the bad bytes.
-_UNREADABLE = "\ufffd"
 
 
-def _normalise_newlines(text: str) -> str:
-    # Browsers send CRLF from a textarea; the published Markdown has LF.
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-class FiledText(forms.CharField):
-    """Free text from the filer: stored exactly as typed, refused when it has bytes that could not
-    be read, and never cut short in the page (the server says what is wrong)."""
-
-    def widget_attrs(self, widget):
-        attrs = super().widget_attrs(widget)
-        # No maxlength in the page: a browser would silently cut a long paste.
-        attrs.pop("maxlength", None)
-        return attrs
-
-    def validate(self, value):
-        super().validate(value)
-        if _UNREADABLE in (value or ""):
-            raise ValidationError(
-                _("The text has characters that could not be read. Remove them, or write the text again."),
-                code="unreadable",
-            )
-
-
-class SuggestionText(FiledText):
+class SuggestionText(TypedTextField):
     """The suggested wording in Markdown. Kept as typed (not stripped: the whitespace is part of the
     Markdown), with line endings as the published text has them; only blanks count as empty."""
 
     def to_python(self, value):
-        value = _normalise_newlines(super().to_python(value))
+        value = normalise_newlines(super().to_python(value))
         return value if value.strip() else ""
 
 
@@ -95,7 +70,7 @@ class ProposalFileForm(forms.Form):
             ),
         },
     )
-    description = FiledText(
+    description = TypedTextField(
         label=_("Why should it change?"),
         max_length=DESCRIPTION_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -120,6 +95,6 @@ class ProposalFileForm(forms.Form):
 
     def clean_suggested_text(self) -> str:
         suggested = self.cleaned_data["suggested_text"]
-        if suggested.strip() == _normalise_newlines(self.current_text).strip():
+        if suggested.strip() == normalise_newlines(self.current_text).strip():
             raise ValidationError(_("The suggestion is the same as the current text."), code="unchanged")
         return suggested

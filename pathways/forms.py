@@ -19,13 +19,36 @@ IMPORT_MAX_BYTES = 2 * 1024 * 1024
 _VERSION_NUMBER = re.compile(r"\d{4}(\.\d{1,4})?")
 
 
-def _normalise_newlines(text: str) -> str:
+def normalise_newlines(text: str) -> str:
     # Browsers send CRLF from a textarea; stored as is, an untouched section would differ from its
     # published text and show up as a change.
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-class MarkdownField(forms.CharField):
+# Django decodes a body that is not valid UTF-8 with U+FFFD in place of the bad bytes.
+UNREADABLE = "\ufffd"
+
+
+class TypedTextField(forms.CharField):
+    """Text a person typed: refused when it has bytes that could not be read, and never cut short in
+    the page: a browser would silently cut a long paste at maxlength, where the server's error
+    message keeps the whole text and says what is wrong."""
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
+
+    def validate(self, value):
+        super().validate(value)
+        if UNREADABLE in (value or ""):
+            raise ValidationError(
+                _("The text has characters that could not be read. Remove them, or write the text again."),
+                code="unreadable",
+            )
+
+
+class MarkdownField(TypedTextField):
     """A Markdown body in one written standard, at most BODY_MAX_LENGTH characters."""
 
     def __init__(self, *, language: str, **kwargs):
@@ -41,15 +64,8 @@ class MarkdownField(forms.CharField):
             **kwargs,
         )
 
-    def widget_attrs(self, widget):
-        attrs = super().widget_attrs(widget)
-        # No maxlength in the page: a browser would silently cut a long paste, where the server's
-        # error message keeps the whole text and says what is wrong.
-        attrs.pop("maxlength", None)
-        return attrs
-
     def to_python(self, value):
-        return _normalise_newlines(super().to_python(value))
+        return normalise_newlines(super().to_python(value))
 
 
 def _title_field(label, language: str, **kwargs) -> forms.CharField:

@@ -6,6 +6,7 @@ import logging
 import rules
 from django.http import Http404
 
+from pathways.models import Profile, Role
 from pathways.permissions import is_local_editor_of, is_responsible_editor
 
 logger = logging.getLogger(__name__)
@@ -75,3 +76,12 @@ def proposal_or_404(user, proposal_id: int, queryset=None):
         logger.warning("proposal access denied: user=%s proposal=%s", getattr(user, "pk", None), proposal_id)
         raise Http404
     return proposal
+
+
+def filer_profile_or_404(user) -> Profile:
+    """Who may file: anyone whose profile ties them to a partnership (local editors, resource-group
+    members, professionals) and the responsible editor. Others get a 404, like every staff page."""
+    profile = getattr(user, "profile", None) if user.is_authenticated else None
+    if profile is None or not (profile.partnership_id or profile.role == Role.RESPONSIBLE_EDITOR):
+        raise Http404
+    return profile

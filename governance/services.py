@@ -12,13 +12,12 @@ from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed, has_transition_perm
 from reversion.models import Version as HistoryVersion
 
+from pathways.diffing import word_diff
 from pathways.models import Partnership, Pathway, Version
 
 from . import permissions as perms
-from .models import AuditEntry, ChangeProposal, ProposalState
-
-# The detector is pure Python with no Django in it; it lives with the form that first used it.
-from .personal_data import redact
+from .models import AuditEntry, ChangeProposal, ProposalSource, ProposalState
+from .personal_data import may_contain_personal_data, redact
 
 
 class TransitionRefused(Exception):
@@ -259,10 +258,6 @@ def proposal_file(
 
     It may contain personal data when the description does, or what the suggestion adds to the
     current text: words already published (a clinic's phone number) do not count."""
-    from pathways.diffing import word_diff
-
-    from .models import ProposalSource
-    from .personal_data import may_contain_personal_data
 
     version = pathway.current_version
     current = version.sections.get(slug=section_slug).body(language)

@@ -18,22 +18,14 @@ from django.views.decorators.http import require_http_methods
 
 from pathways.diffing import word_diff
 from pathways.forms import error_summary
-from pathways.models import LANGUAGE_CODES, Pathway, Profile, Role, VersionSection
+from pathways.models import LANGUAGE_CODES, Pathway, Profile, VersionSection
 from pathways.views import other_language
 
+from .. import permissions as perms
 from .. import services
 from ..forms_filing import LANGUAGE_NAMES, PathwayPickForm, ProposalFileForm, SectionPickForm
 
 TEMPLATE = "governance/proposal_file.html"
-
-
-def filer_profile_or_404(user) -> Profile:
-    """Who may file: anyone whose profile ties them to a partnership (local editors, resource-group
-    members, professionals) and the responsible editor. Others get a 404, like every staff page."""
-    profile = getattr(user, "profile", None) if user.is_authenticated else None
-    if profile is None or not (profile.partnership_id or profile.role == Role.RESPONSIBLE_EDITOR):
-        raise Http404
-    return profile
 
 
 def _page_language() -> str:
@@ -96,7 +88,7 @@ def _render(request: HttpRequest, context: dict, *, status: int = 200) -> HttpRe
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def proposal_file(request: HttpRequest) -> HttpResponse:
-    profile = filer_profile_or_404(request.user)
+    profile = perms.filer_profile_or_404(request.user)
     page_language = _page_language()
     params = request.POST if request.method == "POST" else request.GET
     pathway = _pathway_or_404(params.get("forlop", ""))

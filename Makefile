@@ -41,6 +41,7 @@ format: $(STAMP)
 bench: install
 	$(PY) bench/page_vs_static.py
 	$(PY) bench/feedback_post.py
+	$(PY) bench/triage_list.py
 
 # The proposal state graph in docs/: the .dot source (a test keeps it current) and an SVG of it.
 graph: install

@@ -11,7 +11,7 @@ The spread: received over the last two years; in state `new` about two thirds of
 30 days and one in twelve of the older ones (the backlog), the rest a mix of closed and open states;
 the five kinds; 9 in 10 about one of the demo pathways (a version of it, most of them a section of
 that version), the others from an unknown page; 85 % in one of the 19 partnerships (Bergen and Fonna
-weigh more), 15 % in none; 4 % flagged as possibly holding personal data (half of them redacted).
+weigh more), 15 % in none; 4 % flagged as possibly holding personal data (half of those no longer new redacted).
 
 Measured in this process with the Django test client (production settings: DEBUG off, the database
 session store), logged in with `force_login` as `redaktor` (the responsible editor, sees every
@@ -19,7 +19,7 @@ proposal) and `lokal-bergen` (local editor, sees Bergen's):
 
 - **first**: GET /nb/redaksjon/forslag/ (default filters: state new, oldest first);
 - **deep**: GET /nb/redaksjon/forslag/?state=all&etter=… after following the next-page link 19 times
-  from the first page of all states (page 20; with fewer rows, the last page there is);
+  (--hops) from the first page of all states (page 20; with fewer rows, the last page there is);
 - **filtered**: GET /nb/redaksjon/forslag/?state=all&kind=error&age=7.
 
 Each URL is requested --requests times (30) per size, in interleaved rounds (the process switches its
@@ -63,13 +63,13 @@ ROWS_MARKER = "<!-- triage rows: `bench/triage_list.py --record` adds rows above
 SIZES = (1_000, 100_000)
 USERS = ("redaktor", "lokal-bergen")
 QUEUE = "/nb/redaksjon/forslag/"
-DEEP_HOPS = 19  # next-page links followed from the first page: the deep page is page 20
 PAGES = {
     "first": "",
     "deep": "?state=all",  # the starting point; the cursor is appended once found
     "filtered": "?state=all&kind=error&age=7",
 }
 NEXT_LINK = re.compile(r'<a href="(\?[^"]*)" rel="next">')
+ROW = '<tr data-proposal="'
 BATCH = 5_000  # objects built at a time; bulk_create sends them in batches of 1,000
 
 
@@ -245,10 +245,10 @@ def get(client, url: str):
     return response
 
 
-def deep_url(client, start: str) -> tuple[str, int]:
-    """Follow the next-page link from `start` up to DEEP_HOPS times: the last URL and its page number."""
+def deep_url(client, start: str, hops: int) -> tuple[str, int]:
+    """Follow the next-page link from `start` up to `hops` times: the last URL and its page number."""
     url, page = start, 1
-    for _ in range(DEEP_HOPS):
+    for _ in range(hops):
         found = NEXT_LINK.search(get(client, url).content.decode())
         if found is None:
             break
@@ -273,11 +273,70 @@ def explain(sql: str) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
+def label_of(username: str, page: str, reached: dict, shown: dict) -> str:
+    small, large = SIZES
+    label = f"{username}: {page}"
+    if page == "first":
+        label += " (state new)"
+    elif page == "deep":
+        label += f", all states, page {reached[large, username]}"
+        if reached[small, username] != reached[large, username]:
+            label += f" (1k: page {reached[small, username]}, the last)"
+    else:
+        label += " (all states, kind error, older than 7 days)"
+    return label + f"; rows shown {shown[small, username, page]} / {shown[large, username, page]}"
+
+
+def report(args, names: dict, times: dict, queries: dict, reached: dict, shown: dict) -> tuple[bool, list[str]]:
+    """Print the medians, ratios and query counts; for a page that fails, its slowest query at the
+    large size with its EXPLAIN ANALYZE. Whether anything failed, and the rows for the docs."""
+    failed = False
+    rows = []
+    small, large = SIZES
+    log("")
+    log(
+        f"{'user':<13} {'page':<9} {'ms 1k':>7} {'ms 100k':>8} {'ratio':>6} {'queries 1k':>11} {'100k':>5} "
+        f"{'rows 1k':>8} {'100k':>5}"
+    )
+    for username in USERS:
+        for page in PAGES:
+            medians = {size: statistics.median(times[size, username, page]) for size in SIZES}
+            ratio = medians[large] / medians[small]
+            counts = {size: len(queries[size, username, page]) for size in SIZES}
+            log(
+                f"{username:<13} {page:<9} {medians[small]:>7.1f} {medians[large]:>8.1f} {ratio:>6.2f} "
+                f"{counts[small]:>11} {counts[large]:>5} {shown[small, username, page]:>8} "
+                f"{shown[large, username, page]:>5}"
+            )
+            same = counts[small] == counts[large]
+            rows.append(
+                f"| {datetime.date.today().isoformat()} | {args.machine} | {label_of(username, page, reached, shown)} "
+                f"| {medians[small]:.1f} | {medians[large]:.1f} | {ratio:.2f} "
+                f"| {counts[small] if same else f'{counts[small]} / {counts[large]}'} |"
+            )
+            if not same:
+                failed = True
+                log(f"  FAIL: {counts[small]} queries at 1k, {counts[large]} at 100k")
+            if ratio > args.max_ratio:
+                failed = True
+                slow = max(queries[large, username, page], key=lambda q: float(q["time"]))
+                took = float(slow["time"]) * 1000
+                log(f"  FAIL: ratio above {args.max_ratio:g}; the slowest query at 100k ({took:.0f} ms), explained:")
+                log("    " + slow["sql"])
+                use_database(names[large])
+                log("    " + explain(slow["sql"]).replace("\n", "\n    "))
+    for size in SIZES:
+        log(f"Deep page at {size:,}: " + ", ".join(f"{user} page {reached[size, user]}" for user in USERS))
+    log("Rows for docs/benchmarks.md:\n" + "\n".join(rows))
+    return failed, rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=30, help="timed requests per URL and size (default 30)")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds they are spread over (default 5)")
     parser.add_argument("--max-ratio", type=float, default=2.0, help="fail above this 100k/1k ratio (default 2)")
+    parser.add_argument("--hops", type=int, default=19, help="next-page links followed for the deep page (19)")
     parser.add_argument("--seed", type=int, default=20261123, help="seed of the generated proposals")
     parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="URL to connect to for the throwaway databases")
     parser.add_argument("--database", default="forlop_bench_triage", help="prefix of the throwaway databases")
@@ -295,10 +354,13 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="forlop-bench-"))
     var_dir = tmp / "var"
     (var_dir / "mail").mkdir(parents=True)
+    (var_dir / "static").mkdir()
     env = bench_env(var_dir, DATABASE_URL=small_url)
     times: dict[tuple, list[float]] = {}
     queries: dict[tuple, list[dict]] = {}
     reached: dict[tuple, int] = {}
+    shown: dict[tuple, int] = {}
+    in_process = False
     try:
         log(f"Databases: PostgreSQL {names[SIZES[0]]} and {names[SIZES[1]]} (a copy of the first after load_demo)")
         manage(env, "migrate", "--noinput", "--verbosity", "0")
@@ -306,6 +368,7 @@ def main() -> int:
         copy_database(args.postgres, names[SIZES[0]], names[SIZES[1]])
 
         # From here on, Django in this process, with the bench environment.
+        in_process = True
         os.environ.update(env)
         os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
         import django
@@ -334,10 +397,10 @@ def main() -> int:
                 for page, query in PAGES.items():
                     url = QUEUE + query
                     if page == "deep":
-                        url, reached[size, username] = deep_url(client, url)
+                        url, reached[size, username] = deep_url(client, url, args.hops)
                     urls[size, username, page] = url
                     for _ in range(3):
-                        get(client, url)
+                        shown[size, username, page] = get(client, url).content.decode().count(ROW)
                     queries[size, username, page] = captured(client, url)
 
         log(f"Timing: {per_round * args.rounds} requests per URL and size, {args.rounds} interleaved rounds")
@@ -356,49 +419,7 @@ def main() -> int:
                             bucket.append((time.perf_counter() - start) * 1000)
             log(f"  round {index + 1} done")
 
-        # The results; for a page that fails, its slowest query at the large size, explained.
-        failed = False
-        rows = []
-        small, large = SIZES
-        log("")
-        log(f"{'user':<13} {'page':<9} {'ms 1k':>7} {'ms 100k':>8} {'ratio':>6} {'queries 1k':>11} {'100k':>5}")
-        for username in USERS:
-            for page in PAGES:
-                medians = {size: statistics.median(times[size, username, page]) for size in SIZES}
-                ratio = medians[large] / medians[small]
-                counts = {size: len(queries[size, username, page]) for size in SIZES}
-                log(
-                    f"{username:<13} {page:<9} {medians[small]:>7.1f} {medians[large]:>8.1f} {ratio:>6.2f} "
-                    f"{counts[small]:>11} {counts[large]:>5}"
-                )
-                label = f"{username}: {page}"
-                if page == "first":
-                    label += " (state new)"
-                elif page == "deep":
-                    label += f", all states, page {reached[large, username]}"
-                    if reached[small, username] != reached[large, username]:
-                        label += f" (1k: page {reached[small, username]}, the last)"
-                else:
-                    label += " (all states, kind error, older than 7 days)"
-                queries_cell = str(counts[small]) if counts[small] == counts[large] else f"{counts[small]} / {counts[large]}"
-                rows.append(
-                    f"| {datetime.date.today().isoformat()} | {args.machine} | {label} | {medians[small]:.1f} | "
-                    f"{medians[large]:.1f} | {ratio:.2f} | {queries_cell} |"
-                )
-                if counts[small] != counts[large]:
-                    failed = True
-                    log(f"  FAIL: {counts[small]} queries at 1k, {counts[large]} at 100k")
-                if ratio > args.max_ratio:
-                    failed = True
-                    slow = max(queries[large, username, page], key=lambda q: float(q["time"]))
-                    log(f"  FAIL: ratio above {args.max_ratio:g}; slowest query at 100k ({float(slow['time']) * 1000:.1f} ms):")
-                    log("    " + slow["sql"])
-                    use_database(names[large])
-                    log("    " + explain(slow["sql"]).replace("\n", "\n    "))
-        for size in SIZES:
-            pages = ", ".join(f"{user} page {reached[size, user]}" for user in USERS)
-            log(f"Deep page at {size:,}: {pages}")
-        log("Rows for docs/benchmarks.md:\n" + "\n".join(rows))
+        failed, rows = report(args, names, times, queries, reached, shown)
         if args.record:
             for row in rows:
                 record_row(row, ROWS_MARKER)
@@ -407,7 +428,7 @@ def main() -> int:
         log(f"Set-up or measurement failed: {error!r}")
         return 2
     finally:
-        if "django" in sys.modules:
+        if in_process:
             from django.db import connections
 
             connections.close_all()

@@ -122,7 +122,12 @@ class ChangeProposal(ConcurrentTransitionMixin, models.Model):
         ordering = ["created_at"]
         verbose_name = _("change proposal")
         verbose_name_plural = _("change proposals")
-        indexes = [models.Index(fields=["state", "created_at"], name="proposal_state_age")]
+        indexes = [
+            models.Index(fields=["state", "created_at"], name="proposal_state_age"),
+            # A local editor's queue: counts per state, and pages in (created_at, pk) order.
+            models.Index(fields=["partnership", "state", "created_at"], name="proposal_partner_state_age"),
+            models.Index(fields=["partnership", "created_at", "id"], name="proposal_partner_age"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(language__in=LANGUAGE_CODES), name="proposal_language_known"),
         ]

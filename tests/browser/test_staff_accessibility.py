@@ -167,6 +167,7 @@ class Axe:
             self.failures.append(f"{name} ({page.url}):\n{format_violations(failing)}")
 
     def assert_clean(self) -> None:
+        print(f"axe: {len(self.checked)} pages checked: " + "; ".join(self.checked))
         assert not self.failures, "serious or critical axe violations:\n" + "\n".join(self.failures)
 
 

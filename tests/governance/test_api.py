@@ -465,7 +465,7 @@ def test_a_move_the_state_does_not_allow_is_409_in_norwegian(as_user, partnershi
     response = act(as_user("local_a"), proposal, action="defer")
     assert response.status_code == 409
     detail_text = response.json()["detail"]
-    assert "“avvist”" in detail_text  # the state's Norwegian label
+    assert "«avvist»" in detail_text  # the state's Norwegian label
     with translation.override("nb"):
         expected = ChangeProposal.objects.get(pk=proposal.pk).get_state_display()
     assert expected == "avvist"

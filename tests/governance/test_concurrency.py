@@ -104,7 +104,7 @@ def test_two_editors_at_once_one_wins_and_one_move_is_recorded(
     # The loser gets the conflict message, naming the state the winner left: the very message a
     # late-comer gets once the dust has settled.
     with translation.override("nb"):
-        assert f"“{proposal.get_state_display()}”" in str(refused)
+        assert f"«{proposal.get_state_display()}»" in str(refused)
         with pytest.raises(TransitionRefused) as late:
             proposal_transition(proposal_id=proposal.pk, action=losing_action, by=local_a, **ARGUMENTS[losing_action])
     assert str(refused) == str(late.value)

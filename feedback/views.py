@@ -110,7 +110,9 @@ def feedback_form(request: HttpRequest) -> HttpResponse:
 def _submission_or_404(token: str) -> Submission:
     if len(token) > 64:
         raise Http404
-    submission = Submission.objects.select_related("proposal__pathway", "proposal__partnership").filter(token=token)
+    submission = Submission.objects.select_related(
+        "proposal__pathway", "proposal__partnership", "proposal__merged_into", "proposal__published_in"
+    ).filter(token=token)
     found = submission.first()
     if found is None:
         raise Http404

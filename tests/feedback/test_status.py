@@ -175,3 +175,34 @@ def test_nynorsk_withdraw(client, submission):
     status = client.get(status_path(submission, "nn"))
     assert "trekt tilbake" in [e.text for e in page(status).find("strong")]
     assert not has_withdraw_link(status, submission, "nn")
+
+
+def test_status_page_shows_the_outcome_the_editors_gave(client, pathway, editor):
+    from feedback.models import Submission
+    from governance.models import RejectReason
+    from governance.services import proposal_create, proposal_transition
+
+    proposal = proposal_create(source="reader", kind="error", language="nb", description="Feil.", pathway=pathway)
+    submission = Submission.objects.create(proposal=proposal, dedupe_key="outcome-test", language="nb")
+    proposal_transition(
+        proposal_id=proposal.pk,
+        action="reject",
+        by=editor,
+        reason=RejectReason.ALREADY_FIXED,
+        comment="Rettet i 2026.1.",
+    )
+    html = client.get(f"/nb/tilbakemelding/{submission.token}/").content.decode()
+    assert "avvist" in html and "allerede rettet" in html and "Rettet i 2026.1." in html
+
+
+def test_status_page_of_a_merged_proposal_follows_the_kept_one(client, pathway, editor):
+    from feedback.models import Submission
+    from governance.services import proposal_create, proposal_merge
+
+    kept = proposal_create(source="reader", kind="error", language="nb", description="Feil A.", pathway=pathway)
+    merged = proposal_create(source="reader", kind="error", language="nb", description="Feil A igjen.", pathway=pathway)
+    submission = Submission.objects.create(proposal=merged, dedupe_key="merge-test", language="nb")
+    proposal_merge(proposal_id=merged.pk, into_id=kept.pk, by=editor)
+    html = client.get(f"/nb/tilbakemelding/{submission.token}/").content.decode()
+    assert "Slått sammen med" in html
+    assert f"<strong>{kept.get_state_display()}</strong>" in html

@@ -5,15 +5,14 @@ import logging
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from governance.models import ChangeProposal, ProposalState
 from governance.services import TransitionRefused
 from pathways.forms import error_summary
-from pathways.models import LANGUAGE_CODES
 from pathways.throttle import over_limit
+from pathways.views import current_language, language_context
 
 from .context import resolve_context
 from .forms import FeedbackForm, form_started_token
@@ -25,23 +24,12 @@ logger = logging.getLogger(__name__)
 CONTEXT_FIELDS = ("forlop", "seksjon", "versjon", "lokal", "side")
 
 
-def _language() -> str:
-    language = get_language()
-    if language not in LANGUAGE_CODES:
-        raise Http404
-    return language
-
-
 def client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
 def feedback_throttled(request: HttpRequest) -> bool:
     return over_limit(request, group="feedback", rate=(settings.FEEDBACK_PER_MINUTE, 60))
-
-
-def _other_language_path(request: HttpRequest, language: str) -> str:
-    return request.get_full_path()[len(language) + 2 :]
 
 
 def _with_new_start(data):
@@ -60,9 +48,7 @@ def _render_form(request, form, context, language, *, status=200, message=""):
             "context": context,
             "pathway_title": context.pathway_title(language),
             "errors": error_summary(form, [message] if message else []) if form.is_bound else [],
-            "language": language,
-            "other_language": "nn" if language == "nb" else "nb",
-            "path_tail": _other_language_path(request, language),
+            **language_context(language, request.get_full_path()),
         },
         status=status,
     )
@@ -70,7 +56,7 @@ def _render_form(request, form, context, language, *, status=200, message=""):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def feedback_form(request: HttpRequest) -> HttpResponse:
-    language = _language()
+    language = current_language()
     if request.method != "POST":
         context = resolve_context(request.GET, language)
         # The hidden fields carry the link on to the POST. What they would refuse (too long, a NUL
@@ -121,7 +107,7 @@ def _submission_or_404(token: str) -> Submission:
 
 @require_http_methods(["GET", "HEAD"])
 def feedback_status(request: HttpRequest, token: str) -> HttpResponse:
-    language = _language()
+    language = current_language()
     submission = _submission_or_404(token)
     response = render(
         request,
@@ -132,9 +118,7 @@ def feedback_status(request: HttpRequest, token: str) -> HttpResponse:
             "just_sent": request.GET.get("sendt") == "1",
             "status_url": status_url(submission),
             "can_withdraw": submission.proposal.state == ProposalState.NEW,
-            "language": language,
-            "other_language": "nn" if language == "nb" else "nb",
-            "path_tail": _other_language_path(request, language),
+            **language_context(language, request.get_full_path()),
         },
     )
     # A private page: keep it out of shared caches and search engines, and its token out of referrers.
@@ -156,7 +140,7 @@ def _withdraw_refusal(state: str) -> str:
 @require_http_methods(["GET", "HEAD", "POST"])
 def feedback_withdraw_view(request: HttpRequest, token: str) -> HttpResponse:
     """GET asks for confirmation; POST withdraws."""
-    language = _language()
+    language = current_language()
     submission = _submission_or_404(token)
     error = ""
     if request.method != "POST":
@@ -177,9 +161,7 @@ def feedback_withdraw_view(request: HttpRequest, token: str) -> HttpResponse:
         {
             "submission": submission,
             "error": error,
-            "language": language,
-            "other_language": "nn" if language == "nb" else "nb",
-            "path_tail": _other_language_path(request, language),
+            **language_context(language, request.get_full_path()),
         },
         status=409 if error and request.method == "POST" else 200,
     )

@@ -7,10 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -35,25 +34,10 @@ from .services import (
     pathway_publish,
     section_update,
 )
-from .views import other_language
+from .views import current_language, render_page
 
 TEXT_FIELDS = ("title_nb", "title_nn", "body_nb", "body_nn")
 LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk"}  # names of the written standards, the same in both
-
-
-def _language() -> str:
-    language = get_language()
-    return language if language in LANGUAGE_CODES else "nb"
-
-
-def _render(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
-    language = _language()
-    base = {
-        "language": language,
-        "other_language": other_language(language),
-        "path_tail": request.path[len(language) + 2 :],
-    }
-    return render(request, template, base | context, status=status)
 
 
 def _previews(cleaned: dict) -> list[dict]:
@@ -73,9 +57,9 @@ def _section_form_response(request: HttpRequest, form: Form, context: dict, *, s
     and saves nothing; Save calls `save(cleaned_data)`, which returns where to go next."""
     template = "staff/section_edit.html"
     if not form.is_valid():
-        return _render(request, template, context | {"form": form, "errors": error_summary(form)}, status=400)
+        return render_page(request, template, context | {"form": form, "errors": error_summary(form)}, status=400)
     if "preview" in request.POST:
-        return _render(request, template, context | {"form": form, "previews": _previews(form.cleaned_data)})
+        return render_page(request, template, context | {"form": form, "previews": _previews(form.cleaned_data)})
     return redirect(save(form.cleaned_data))
 
 
@@ -85,7 +69,7 @@ def _section_form_response(request: HttpRequest, form: Form, context: dict, *, s
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def home(request: HttpRequest) -> HttpResponse:
-    user, language = request.user, _language()
+    user, language = request.user, current_language()
     context: dict = {"is_responsible_editor": perms.is_responsible_editor(user)}
     if context["is_responsible_editor"]:
         context["pathways"] = [
@@ -115,7 +99,7 @@ def home(request: HttpRequest) -> HttpResponse:
             (p, p.title(language))
             for p in Pathway.objects.filter(current_version__isnull=False).exclude(pk__in=adapted)
         ]
-    return _render(request, "staff/home.html", context)
+    return render_page(request, "staff/home.html", context)
 
 
 # --- The common pathways (responsible editor) ---------------------------------------------------
@@ -125,8 +109,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 def pathway(request: HttpRequest, slug: str) -> HttpResponse:
     pathway = perms.pathway_for_editor_or_404(request.user, slug)
-    language = _language()
-    return _render(
+    language = current_language()
+    return render_page(
         request,
         "staff/pathway.html",
         {
@@ -144,20 +128,20 @@ def section_edit(request: HttpRequest, slug: str, section_slug: str) -> HttpResp
     pathway = perms.pathway_for_editor_or_404(request.user, slug)
     section = get_object_or_404(pathway.sections, slug=section_slug, retired=False)
     context = {
-        "heading": section.title(_language()),
-        "pathway_title": pathway.title(_language()),
+        "heading": section.title(current_language()),
+        "pathway_title": pathway.title(current_language()),
         "cancel_url": reverse("staff:pathway", kwargs={"slug": pathway.slug}),
     }
     if request.method != "POST":
         form = SectionForm(initial={name: getattr(section, name) for name in TEXT_FIELDS})
-        return _render(request, "staff/section_edit.html", context | {"form": form})
+        return render_page(request, "staff/section_edit.html", context | {"form": form})
 
     def save(cleaned: dict) -> str:
         section_update(section=section, by=request.user, **{name: cleaned[name] for name in TEXT_FIELDS})
         messages.success(
             request,
             _("The section “%(title)s” was saved. It will be published with the next version.")
-            % {"title": section.title(_language())},
+            % {"title": section.title(current_language())},
         )
         return context["cancel_url"]
 
@@ -170,7 +154,7 @@ def _parity_choices(pathway: Pathway) -> list[tuple[str, str]]:
         "nn": _("“%(title)s” changed in nynorsk only: mark the change as language-neutral"),
     }
     return [
-        (p.section.slug, labels[p.changed_language] % {"title": p.section.title(_language())})
+        (p.section.slug, labels[p.changed_language] % {"title": p.section.title(current_language())})
         for p in parity_problems(pathway)
     ]
 
@@ -179,7 +163,7 @@ def _parity_choices(pathway: Pathway) -> list[tuple[str, str]]:
 @require_http_methods(["GET", "HEAD", "POST"])
 def publish(request: HttpRequest, slug: str) -> HttpResponse:
     pathway = perms.pathway_for_editor_or_404(request.user, slug)
-    language = _language()
+    language = current_language()
     this_year = timezone.localdate().year
     choices = _parity_choices(pathway)
     reasons: list[str] = []
@@ -212,7 +196,7 @@ def publish(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect(reverse("pathways:detail", kwargs={"slug": pathway.slug}))
         status = 400
     year = form.cleaned_data.get("year") if form.is_bound else None
-    return _render(
+    return render_page(
         request,
         "staff/publish.html",
         {
@@ -242,7 +226,7 @@ def _titles(adaptation: LocalAdaptation) -> dict:
 
 
 def _adaptation_page(request: HttpRequest, partnership, pathway, adaptation, *, title_form=None, status=200):
-    language = _language()
+    language = current_language()
     context = {
         "partnership": partnership,
         "pathway": pathway,
@@ -276,7 +260,7 @@ def _adaptation_page(request: HttpRequest, partnership, pathway, adaptation, *, 
                 for change in adaptation_common_changes(adaptation)
             ],
         }
-    return _render(request, "staff/adaptation.html", context, status=status)
+    return render_page(request, "staff/adaptation.html", context, status=status)
 
 
 @login_required
@@ -328,7 +312,7 @@ def _taken_slugs(adaptation: LocalAdaptation) -> set[str]:
 
 
 def _after_choices(adaptation: LocalAdaptation) -> list[tuple[str, str]]:
-    language = _language()
+    language = current_language()
     return [(s.slug, s.title(language)) for s in adaptation.pathway.current_version.sections.all()]
 
 
@@ -336,7 +320,7 @@ def _after_choices(adaptation: LocalAdaptation) -> list[tuple[str, str]]:
 @require_http_methods(["GET", "HEAD", "POST"])
 def adapted_section_edit(request: HttpRequest, partnership_slug: str, slug: str, section_slug: str) -> HttpResponse:
     adaptation = perms.adaptation_for_user_or_404(request.user, partnership_slug, slug)
-    language = _language()
+    language = current_language()
     adapted = adaptation.sections.filter(slug=section_slug).first()
     common = adaptation.pathway.current_version.sections.filter(slug=section_slug).first()
     if adapted is None and common is None:
@@ -361,7 +345,7 @@ def adapted_section_edit(request: HttpRequest, partnership_slug: str, slug: str,
         return SectionForm(data, initial=initial, titles_required=False)
 
     if request.method != "POST":
-        return _render(request, "staff/section_edit.html", context | {"form": make_form()})
+        return render_page(request, "staff/section_edit.html", context | {"form": make_form()})
 
     def save(cleaned: dict) -> str:
         adaptation_section_save(
@@ -382,7 +366,7 @@ def adapted_section_edit(request: HttpRequest, partnership_slug: str, slug: str,
 @require_http_methods(["GET", "HEAD", "POST"])
 def local_section_new(request: HttpRequest, partnership_slug: str, slug: str) -> HttpResponse:
     adaptation = perms.adaptation_for_user_or_404(request.user, partnership_slug, slug)
-    language = _language()
+    language = current_language()
     context = {
         "heading": _("New local section"),
         "pathway_title": adaptation.title(language) or adaptation.pathway.title(language),
@@ -392,7 +376,7 @@ def local_section_new(request: HttpRequest, partnership_slug: str, slug: str) ->
     }
     kwargs = {"after_choices": _after_choices(adaptation), "taken_slugs": _taken_slugs(adaptation)}
     if request.method != "POST":
-        return _render(request, "staff/section_edit.html", context | {"form": LocalSectionForm(**kwargs)})
+        return render_page(request, "staff/section_edit.html", context | {"form": LocalSectionForm(**kwargs)})
 
     def save(cleaned: dict) -> str:
         adaptation_section_save(
@@ -426,7 +410,7 @@ def adaptation_upload(request: HttpRequest, partnership_slug: str) -> HttpRespon
             else:
                 messages.success(request, _("The file was imported into the local adaptation."))
                 return redirect(_adaptation_url(adaptation))
-    return _render(
+    return render_page(
         request,
         "staff/adaptation_import.html",
         {"partnership": partnership, "form": form, "errors": error_summary(form, reasons)},

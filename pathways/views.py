@@ -48,11 +48,24 @@ def other_language(language: str) -> str:
     return "nn" if language == "nb" else "nb"
 
 
-def _language() -> str:
+def current_language() -> str:
+    """The page's written standard, from the URL prefix; anything else is a 404."""
     language = get_language()
     if language not in LANGUAGE_CODES:
         raise Http404
     return language
+
+
+def language_context(language: str, path: str) -> dict:
+    """What base.html needs for the written standard and the link to the same page in the other one:
+    `path` is the page's own path (with or without query), starting with /<language>/."""
+    return {"language": language, "other_language": other_language(language), "path_tail": path[len(language) + 2 :]}
+
+
+def render_page(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
+    """Render a page of this site with the language context of the request's path."""
+    language = current_language()
+    return render(request, template, language_context(language, request.path) | context, status=status)
 
 
 def _page_groups(sections: list[PageSection], feedback: Callable[[str], str]) -> list[dict]:
@@ -113,9 +126,7 @@ def _render_version_page(request: HttpRequest, version: Version, language: str, 
             "title": version.title(language),
             "groups": _page_groups(sections, lambda slug: feedback_url(language, pathway.slug, slug, version.number)),
             "is_current": is_current,
-            "language": language,
-            "other_language": other_language(language),
-            "path_tail": request.path[len(language) + 2 :],
+            **language_context(language, request.path),
         },
     ).encode()
     _rendered_pages[key] = body
@@ -130,7 +141,7 @@ def root_redirect(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def pathway_index(request: HttpRequest) -> HttpResponse:
-    language = _language()
+    language = current_language()
     pathways = Pathway.objects.filter(current_version__isnull=False).select_related("current_version")
     adaptations = LocalAdaptation.objects.select_related("partnership", "pathway").order_by(
         "partnership__name", "pathway__position"
@@ -141,15 +152,13 @@ def pathway_index(request: HttpRequest) -> HttpResponse:
         {
             "pathways": [(p, p.title(language), p.current_version) for p in pathways],
             "adaptations": [(a, a.title(language) or a.pathway.title(language)) for a in adaptations],
-            "language": language,
-            "other_language": other_language(language),
-            "path_tail": request.path[len(language) + 2 :],
+            **language_context(language, request.path),
         },
     )
 
 
 def _serve_version(request: HttpRequest, version: Version, *, is_current: bool) -> HttpResponse:
-    language = _language()
+    language = current_language()
     etag = quote_etag(f"v{version.pk}-{language}{'-c' if is_current else ''}")
     not_modified = _not_modified_or_none(request, etag)
     if not_modified:
@@ -179,7 +188,7 @@ def version_detail(request: HttpRequest, slug: str, number: str) -> HttpResponse
 
 @require_safe
 def version_history(request: HttpRequest, slug: str) -> HttpResponse:
-    language = _language()
+    language = current_language()
     pathway = published_pathway_or_404(slug)
     versions = list(pathway.versions.all())
     return render(
@@ -191,9 +200,7 @@ def version_history(request: HttpRequest, slug: str) -> HttpResponse:
             "versions": [
                 (v, v.summary(language), previous) for v, previous in zip(versions, versions[1:] + [None], strict=True)
             ],
-            "language": language,
-            "other_language": other_language(language),
-            "path_tail": request.path[len(language) + 2 :],
+            **language_context(language, request.path),
         },
     )
 
@@ -222,7 +229,7 @@ def _section_diffs(old: Version | None, new: Version, language: str) -> list[dic
 
 @require_safe
 def version_changes(request: HttpRequest, slug: str) -> HttpResponse:
-    language = _language()
+    language = current_language()
     pathway = published_pathway_or_404(slug)
     versions = list(pathway.versions.all())
     try:
@@ -248,9 +255,7 @@ def version_changes(request: HttpRequest, slug: str) -> HttpResponse:
             "new": new,
             "versions": versions,
             "rows": _section_diffs(old, new, language),
-            "language": language,
-            "other_language": other_language(language),
-            "path_tail": request.get_full_path()[len(language) + 2 :],
+            **language_context(language, request.get_full_path()),
         },
     )
     return _cached_headers(response, etag, new.published_at)
@@ -258,7 +263,7 @@ def version_changes(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_safe
 def adaptation_detail(request: HttpRequest, partnership_slug: str, slug: str) -> HttpResponse:
-    language = _language()
+    language = current_language()
     adaptation = get_object_or_404(
         LocalAdaptation.objects.select_related("partnership", "pathway__current_version"),
         partnership__slug=partnership_slug,
@@ -286,9 +291,7 @@ def adaptation_detail(request: HttpRequest, partnership_slug: str, slug: str) ->
                 lambda slug: feedback_url(language, pathway.slug, slug, version.number, local),
             ),
             "is_current": True,
-            "language": language,
-            "other_language": other_language(language),
-            "path_tail": request.path[len(language) + 2 :],
+            **language_context(language, request.path),
         },
     )
     return _cached_headers(response, etag, max(adaptation.updated_at, version.published_at))
@@ -298,7 +301,7 @@ def adaptation_detail(request: HttpRequest, partnership_slug: str, slug: str) ->
 def pathway_download(request: HttpRequest, slug: str) -> HttpResponse:
     """Download a version, whole or chosen sections (`seksjon`, repeatable), as JSON or Markdown.
     Without `format` the page shows the choices as a form."""
-    language = _language()
+    language = current_language()
     pathway = published_pathway_or_404(slug)
     try:
         version = version_by_number(pathway, request.GET["versjon"]) if request.GET.get("versjon") else None
@@ -335,9 +338,7 @@ def pathway_download(request: HttpRequest, slug: str) -> HttpResponse:
             "version": version,
             "title": version.title(language),
             "sections": [(s.slug, s.title(language)) for s in version.sections.all()],
-            "language": language,
-            "other_language": other_language(language),
-            "path_tail": request.get_full_path()[len(language) + 2 :],
+            **language_context(language, request.get_full_path()),
         },
     )
 

@@ -12,25 +12,19 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from pathways.diffing import word_diff
 from pathways.forms import error_summary
 from pathways.models import LANGUAGE_CODES, Pathway, Profile, VersionSection
-from pathways.views import other_language
+from pathways.views import current_language, language_context
 
 from .. import permissions as perms
 from .. import services
 from ..forms_filing import LANGUAGE_NAMES, PathwayPickForm, ProposalFileForm, SectionPickForm
 
 TEMPLATE = "governance/proposal_file.html"
-
-
-def _page_language() -> str:
-    language = get_language()
-    return language if language in LANGUAGE_CODES else "nb"
 
 
 def _slug(value: str) -> str:
@@ -65,11 +59,11 @@ def _writing_language(chosen: str, profile: Profile) -> str:
     for language in (chosen, profile.language):
         if language in LANGUAGE_CODES:
             return language
-    return _page_language()
+    return current_language()
 
 
 def _render(request: HttpRequest, context: dict, *, status: int = 200) -> HttpResponse:
-    language = _page_language()
+    language = current_language()
     # The language switch keeps the pathway, section and written standard chosen (never the text).
     chosen = {
         "forlop": getattr(context.get("pathway"), "slug", ""),
@@ -77,19 +71,15 @@ def _render(request: HttpRequest, context: dict, *, status: int = 200) -> HttpRe
         "maal": context.get("writing_language", ""),
     }
     query = urlencode({name: value for name, value in chosen.items() if value})
-    base = {
-        "language": language,
-        "other_language": other_language(language),
-        "path_tail": request.path[len(language) + 2 :] + (f"?{query}" if query else ""),
-    }
-    return render(request, TEMPLATE, base | context, status=status)
+    path = request.path + (f"?{query}" if query else "")
+    return render(request, TEMPLATE, language_context(language, path) | context, status=status)
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def proposal_file(request: HttpRequest) -> HttpResponse:
     profile = perms.filer_profile_or_404(request.user)
-    page_language = _page_language()
+    page_language = current_language()
     params = request.POST if request.method == "POST" else request.GET
     pathway = _pathway_or_404(params.get("forlop", ""))
     if pathway is None:

@@ -14,14 +14,14 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.text import capfirst
-from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from pathways.diffing import has_changes, word_diff
 from pathways.forms import error_summary
-from pathways.models import LANGUAGE_CODES, LocalAdaptation, VersionSection
-from pathways.views import other_language
+from pathways.models import LocalAdaptation, VersionSection
+from pathways.views import current_language, language_context
 
 from .. import permissions as perms
 from .. import services
@@ -57,11 +57,6 @@ ACTION_BUTTONS = {
 }
 # Forms that need to know the proposal (to offer its partnership's adaptation, its pathway's versions).
 _FORMS_OF_PROPOSAL = (FixedLocallyForm, PublishForm)
-
-
-def _language() -> str:
-    language = get_language()
-    return language if language in LANGUAGE_CODES else "nb"
 
 
 def _detail_url(proposal_id: int) -> str:
@@ -185,7 +180,7 @@ def _page(
 ) -> HttpResponse:
     """The proposal page. `bound` holds forms sent back with errors, by action (or "merge",
     "redact", "assign"), to show in place of the empty ones; `errors` the error summary's items."""
-    user, language = request.user, _language()
+    user, language = request.user, current_language()
     bound = bound or {}
     available = {t.name for t in proposal.get_available_user_state_transitions(user)}
     actions = [
@@ -199,10 +194,8 @@ def _page(
     submitter_count, merged = _submitters(proposal)
     detail_url = _detail_url(proposal.pk)
     context = {
-        "language": language,
-        "other_language": other_language(language),
         # The language switch goes to this page, also when a POST answered with it.
-        "path_tail": detail_url[len(language) + 2 :],
+        **language_context(language, detail_url),
         "proposal": proposal,
         "labels": {
             name: _field_label(name)

@@ -7,36 +7,21 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from pathways.forms import error_summary
-from pathways.models import LANGUAGE_CODES, Pathway
-from pathways.views import other_language
+from pathways.models import Pathway
+from pathways.views import current_language, render_page
 
 from .. import selectors
 from ..forms_queue import BulkSpamForm, QueueFilterForm
 from ..models import ChangeProposal, ProposalState, RejectReason
 from ..services import NotPermitted, TransitionRefused, proposal_transition
-
-
-def _language() -> str:
-    language = get_language()
-    return language if language in LANGUAGE_CODES else "nb"
-
-
-def _render(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
-    language = _language()
-    base = {
-        "language": language,
-        "other_language": other_language(language),
-        "path_tail": request.path[len(language) + 2 :],
-    }
-    return render(request, template, base | context, status=status)
 
 
 def _visible_or_404(user):
@@ -47,7 +32,7 @@ def _visible_or_404(user):
 
 
 def _filter_form(request: HttpRequest) -> QueueFilterForm:
-    language = _language()
+    language = current_language()
     pathways = [(p.slug, p.title(language)) for p in Pathway.objects.only("slug", "title_nb", "title_nn")]
     form = QueueFilterForm(request.GET, pathways=pathways)
     form.is_valid()
@@ -74,7 +59,7 @@ def _queue_url(filters: str) -> str:
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     visible = _visible_or_404(request.user)
-    language = _language()
+    language = current_language()
     form = _filter_form(request)
     filters = form.filters()
     summary = selectors.queue_summary(visible)
@@ -107,7 +92,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     ]
     now = timezone.now()
     errors = error_summary(form)
-    return _render(
+    return render_page(
         request,
         "governance/queue.html",
         {
@@ -255,7 +240,7 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
             messages.warning(request, _skipped_message(skipped))
         if not proposals:
             return redirect(back)
-        return _render(
+        return render_page(
             request,
             "governance/queue_confirm_spam.html",
             {"proposals": proposals, "filters": form.cleaned_data["filters"], "back_url": back},

@@ -22,6 +22,7 @@ urlpatterns += i18n_patterns(
     path("redaksjon/", include("governance.urls")),
     path("redaksjon/", include("pathways.staff_urls")),
     path("", include("feedback.urls")),
+    path("", include("governance.public_urls")),
     path("", include("pathways.urls")),
     prefix_default_language=True,
 )

@@ -8,7 +8,7 @@ it. Transitions are small methods on the model (guard and set fields); their sid
 import reversion
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -347,3 +347,300 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
+
+
+# --- The yearly round ---------------------------------------------------------------------------
+#
+# `ReviewRound` walks the phases of seed 004's yearly cycle. Which proposals belong to a round is
+# `RoundItem` (a postponed proposal gets an item in each round it is carried into); votes are per
+# `Seat` and proposal. Side effects and the reasons a phase may not be left live in
+# `governance.rounds`, `governance.voting` and `governance.decisions`.
+
+
+class RoundState(models.TextChoices):
+    PLANNED = "planned", _("planned")
+    COLLECTING = "collecting", _("collecting proposals")
+    PARTNERSHIP_REVIEW = "partnership_review", _("review in the partnerships")
+    RESOURCE_GROUP_REVIEW = "resource_group_review", _("review in the resource group")
+    EDITORIAL = "editorial", _("the editor's decisions")
+    RELEASED = "released", _("released")
+    CLOSED = "closed", _("closed")
+
+
+# The last day (Europe/Oslo) of each phase that has a deadline; the phase ends when that day does.
+PHASE_DEADLINES = {
+    RoundState.COLLECTING: "collecting_until",
+    RoundState.PARTNERSHIP_REVIEW: "partnership_review_until",
+    RoundState.RESOURCE_GROUP_REVIEW: "voting_until",
+    RoundState.EDITORIAL: "editorial_until",
+}
+
+
+def _round_may_advance(review_round) -> bool:
+    from .rounds import round_blockers
+
+    return not round_blockers(review_round)
+
+
+class ReviewRound(ConcurrentTransitionMixin, models.Model):
+    """One year's innspillsrunde, producing the revision `year`."""
+
+    year = models.PositiveIntegerField(_("revision year"), unique=True)
+    state = FSMField(_("phase"), default=RoundState.PLANNED, choices=RoundState.choices, protected=True)
+    collecting_until = models.DateField(_("proposals collected until"))
+    partnership_review_until = models.DateField(_("partnerships forward until"))
+    voting_until = models.DateField(_("resource group votes until"))
+    editorial_until = models.DateField(_("decisions and release by"))
+    meeting_on = models.DateField(_("resource group meeting"), null=True, blank=True)
+    # The quorum: at least numerator/denominator of the seats that have not recused themselves voted,
+    # and (by default) both constituencies are among the voters.
+    quorum_numerator = models.PositiveSmallIntegerField(_("quorum numerator"), default=2)
+    quorum_denominator = models.PositiveSmallIntegerField(_("quorum denominator"), default=3)
+    both_constituencies_required = models.BooleanField(_("both constituencies must vote"), default=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    opened_at = models.DateTimeField(_("opened"), null=True, blank=True)
+    released_at = models.DateTimeField(_("released"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("review round")
+        verbose_name_plural = _("review rounds")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(collecting_until__lte=F("partnership_review_until"))
+                & Q(partnership_review_until__lte=F("voting_until"))
+                & Q(voting_until__lte=F("editorial_until")),
+                name="round_deadlines_in_order",
+            ),
+            models.CheckConstraint(
+                condition=Q(quorum_numerator__gte=1) & Q(quorum_numerator__lte=F("quorum_denominator")),
+                name="round_quorum_is_a_share",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+    def deadline(self):
+        """The last day of the current phase, or None when the phase has no deadline."""
+        field = PHASE_DEADLINES.get(self.state)
+        return getattr(self, field) if field else None
+
+    @transition(field=state, source=RoundState.PLANNED, target=RoundState.COLLECTING, conditions=[_round_may_advance])
+    def open(self) -> None:
+        self.opened_at = timezone.now()
+
+    @transition(
+        field=state,
+        source=RoundState.COLLECTING,
+        target=RoundState.PARTNERSHIP_REVIEW,
+        conditions=[_round_may_advance],
+    )
+    def start_partnership_review(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=RoundState.PARTNERSHIP_REVIEW,
+        target=RoundState.RESOURCE_GROUP_REVIEW,
+        conditions=[_round_may_advance],
+    )
+    def start_resource_group_review(self) -> None:
+        pass
+
+    @transition(
+        field=state,
+        source=RoundState.RESOURCE_GROUP_REVIEW,
+        target=RoundState.EDITORIAL,
+        conditions=[_round_may_advance],
+    )
+    def start_editorial(self) -> None:
+        pass
+
+    @transition(field=state, source=RoundState.EDITORIAL, target=RoundState.RELEASED, conditions=[_round_may_advance])
+    def release(self) -> None:
+        self.released_at = timezone.now()
+
+    @transition(field=state, source=RoundState.RELEASED, target=RoundState.CLOSED, conditions=[_round_may_advance])
+    def close(self) -> None:
+        self.closed_at = timezone.now()
+
+
+class PartnershipReview(models.Model):
+    """A partnership's progress through its proposals in `partnership_review`."""
+
+    review_round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="partnership_reviews")
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="+")
+    nothing_to_forward = models.BooleanField(_("nothing to forward"), default=False)
+    comment = models.TextField(_("comment"), max_length=5000, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    finished_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["partnership__name"]
+        verbose_name = _("partnership review")
+        verbose_name_plural = _("partnership reviews")
+        constraints = [
+            models.UniqueConstraint(fields=["review_round", "partnership"], name="partnershipreview_once_per_round")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.review_round} {self.partnership_id}"
+
+
+class Constituency(models.TextChoices):
+    HOSPITAL_TRUST = "hospital_trust", _("hospital trust")
+    MUNICIPALITY = "municipality", _("municipality")
+
+
+class Seat(models.Model):
+    """One of the resource group's two seats per partnership in a round: a hospital-trust seat and a
+    municipality seat. The deputy votes in the holder's place; the vote belongs to the seat, so the
+    two can never both vote."""
+
+    review_round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="seats")
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="+")
+    constituency = models.CharField(_("constituency"), max_length=20, choices=Constituency.choices)
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="seats", verbose_name=_("seat holder")
+    )
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deputy_seats",
+        verbose_name=_("deputy"),
+    )
+    holder_absent = models.BooleanField(_("holder absent"), default=False)
+
+    class Meta:
+        ordering = ["partnership__name", "constituency"]
+        verbose_name = _("seat")
+        verbose_name_plural = _("seats")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review_round", "partnership", "constituency"], name="seat_one_per_constituency"
+            ),
+            models.UniqueConstraint(fields=["review_round", "holder"], name="seat_holder_once_per_round"),
+            models.UniqueConstraint(fields=["review_round", "deputy"], name="seat_deputy_once_per_round"),
+            models.CheckConstraint(condition=~Q(holder=F("deputy")), name="seat_deputy_is_not_holder"),
+            models.CheckConstraint(condition=Q(constituency__in=Constituency.values), name="seat_constituency_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.review_round} {self.partnership_id} {self.constituency}"
+
+
+class Recommendation(models.TextChoices):
+    RECOMMENDED = "recommended", _("recommended")
+    NOT_RECOMMENDED = "not_recommended", _("not recommended")
+    NONE = "none", _("no recommendation")
+
+
+class Decision(models.TextChoices):
+    ACCEPT = "accept", _("accept")
+    ACCEPT_WITH_CHANGES = "accept_with_changes", _("accept with changes")
+    REJECT = "reject", _("reject")
+    POSTPONE = "postpone", _("postpone to next year")
+
+
+class RoundItem(models.Model):
+    """A proposal's passage through one round: the partnership's comment, the meeting's recorded
+    recommendation, the editor's decision and the plain-language line for the public changelog."""
+
+    review_round = models.ForeignKey(ReviewRound, on_delete=models.CASCADE, related_name="items")
+    proposal = models.ForeignKey(ChangeProposal, on_delete=models.CASCADE, related_name="round_items")
+    partnership_comment = models.TextField(_("the partnership's comment"), max_length=5000, blank=True)
+    forwarded_at = models.DateTimeField(_("forwarded"), null=True, blank=True)
+    meeting_recommendation = models.CharField(
+        _("the meeting's recommendation"), max_length=20, choices=Recommendation.choices, blank=True
+    )
+    meeting_note = models.TextField(_("note from the meeting"), max_length=5000, blank=True)
+    decision = models.CharField(_("decision"), max_length=30, choices=Decision.choices, blank=True)
+    rationale = models.TextField(_("rationale"), max_length=5000, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    changed_sections = models.ManyToManyField(
+        "pathways.Section", blank=True, related_name="+", verbose_name=_("sections changed")
+    )
+    change_summary_nb = models.TextField(_("what changed (bokmål)"), max_length=2000, blank=True)
+    change_summary_nn = models.TextField(_("what changed (nynorsk)"), max_length=2000, blank=True)
+
+    class Meta:
+        ordering = ["review_round", "proposal"]
+        verbose_name = _("proposal in a round")
+        verbose_name_plural = _("proposals in a round")
+        constraints = [
+            models.UniqueConstraint(fields=["review_round", "proposal"], name="rounditem_once_per_round"),
+            models.CheckConstraint(condition=Q(decision__in=["", *Decision.values]), name="rounditem_decision_known"),
+            models.CheckConstraint(
+                condition=Q(decision="") | ~Q(rationale=""), name="rounditem_decision_has_rationale"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.review_round} #{self.proposal_id}"
+
+    def change_summary(self, language: str) -> str:
+        return getattr(self, f"change_summary_{language}")
+
+
+class VoteChoice(models.TextChoices):
+    RECOMMEND = "recommend", _("recommend")
+    RECOMMEND_WITH_CHANGES = "recommend_with_changes", _("recommend with changes")
+    NOT_RECOMMEND = "not_recommend", _("do not recommend")
+    ABSTAIN = "abstain", _("abstain")
+    RECUSED = "recused", _("conflict of interest (recused)")
+
+
+class Vote(models.Model):
+    """A seat's vote on a proposal in its round; changeable until the voting window closes."""
+
+    seat = models.ForeignKey(Seat, on_delete=models.CASCADE, related_name="votes")
+    proposal = models.ForeignKey(ChangeProposal, on_delete=models.CASCADE, related_name="votes")
+    choice = models.CharField(_("vote"), max_length=30, choices=VoteChoice.choices)
+    comment = models.TextField(_("comment"), max_length=5000, blank=True)
+    cast_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("cast by")
+    )
+    cast_at = models.DateTimeField(_("cast"), auto_now=True)
+
+    class Meta:
+        ordering = ["seat", "proposal"]
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        constraints = [
+            models.UniqueConstraint(fields=["seat", "proposal"], name="vote_one_per_seat_and_proposal"),
+            models.CheckConstraint(condition=Q(choice__in=VoteChoice.values), name="vote_choice_known"),
+            models.CheckConstraint(
+                condition=~Q(choice="recommend_with_changes") | ~Q(comment=""),
+                name="vote_changes_need_a_comment",
+            ),
+        ]
+        indexes = [models.Index(fields=["proposal", "seat"], name="vote_proposal_seat")]
+
+    def __str__(self) -> str:
+        return f"{self.seat_id} on #{self.proposal_id}: {self.choice}"
+
+
+class ReviewComment(models.Model):
+    """A comment on a proposal in the round by a seat holder, a deputy or an adviser (RKBU, RVTS)."""
+
+    item = models.ForeignKey(RoundItem, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("comment"), max_length=5000)
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("review comment")
+        verbose_name_plural = _("review comments")
+
+    def __str__(self) -> str:
+        return f"comment on {self.item_id}"

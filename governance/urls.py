@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import filing, proposal, queue
 
@@ -14,4 +14,12 @@ urlpatterns = [
     path("forslag/<int:pk>/slaa-sammen/", proposal.proposal_merge, name="merge"),
     path("forslag/<int:pk>/fjern-personopplysninger/", proposal.proposal_redact, name="redact"),
     path("forslag/<int:pk>/tildel/", proposal.proposal_assign, name="assign"),
+    # The yearly round: phases and forwarding; the resource group's seats, votes and meeting; the
+    # editor's decisions and the release; the overview and its exports.
+    path("runder/", include("governance.urls_round")),
+    path("runder/", include("governance.urls_voting")),
+    path("runder/", include("governance.urls_decisions")),
+    path("runder/", include("governance.urls_dashboard")),
+    # The notification ledger and each person's notice preferences.
+    path("", include("governance.urls_ledger")),
 ]

@@ -38,3 +38,45 @@ def make_pathway(*, editor, slug="angst", sections: int = 3, publish_year: int |
         )
         pathway.refresh_from_db()
     return pathway
+
+
+def make_round(*, year: int = 2027, state: str = "planned", **dates):
+    """A review round in any phase (set directly, not through the transitions), deadlines a month
+    apart from 2027-01-31 unless given."""
+    import datetime
+
+    from governance.models import ReviewRound
+
+    defaults = {
+        "collecting_until": datetime.date(year, 1, 31),
+        "partnership_review_until": datetime.date(year, 2, 28),
+        "voting_until": datetime.date(year, 3, 31),
+        "editorial_until": datetime.date(year, 4, 30),
+    }
+    review_round = ReviewRound.objects.create(year=year, **{**defaults, **dates})
+    ReviewRound.objects.filter(pk=review_round.pk).update(state=state)
+    review_round.refresh_from_db()
+    return review_round
+
+
+def make_seats(review_round, partnerships, *, prefix: str = "seat"):
+    """A hospital-trust and a municipality seat for each partnership, held by new resource-group
+    members of that partnership. Returns the seats in partnership order, trust seat first."""
+    from django.contrib.auth import get_user_model
+
+    from governance.models import Constituency, Seat
+    from pathways.models import Profile, Role
+
+    seats = []
+    for partnership in partnerships:
+        for constituency in (Constituency.HOSPITAL_TRUST, Constituency.MUNICIPALITY):
+            user = get_user_model().objects.create_user(
+                username=f"{prefix}-{partnership.slug}-{constituency}", password="pw-for-tests"
+            )
+            Profile.objects.create(user=user, role=Role.RESOURCE_MEMBER, partnership=partnership)
+            seats.append(
+                Seat.objects.create(
+                    review_round=review_round, partnership=partnership, constituency=constituency, holder=user
+                )
+            )
+    return seats

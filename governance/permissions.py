@@ -4,6 +4,7 @@ used by views, the API, templates and, through `for_transition`, the state machi
 import logging
 
 import rules
+from django.db.models import Q
 from django.http import Http404
 
 from pathways.models import Profile, Role
@@ -85,3 +86,41 @@ def filer_profile_or_404(user) -> Profile:
     if profile is None or not (profile.partnership_id or profile.role == Role.RESPONSIBLE_EDITOR):
         raise Http404
     return profile
+
+
+# --- The yearly round ---------------------------------------------------------------------------
+# The responsible editor runs the round; local editors forward for their partnership; seat holders,
+# deputies and advisers (RKBU, RVTS) read the proposals in review and comment; only seats vote.
+
+can_manage_round = is_responsible_editor
+
+
+@rules.predicate
+def is_round_participant(user) -> bool:
+    profile = getattr(user, "profile", None) if user.is_authenticated else None
+    return profile is not None and profile.role in {
+        Role.RESPONSIBLE_EDITOR,
+        Role.LOCAL_EDITOR,
+        Role.RESOURCE_MEMBER,
+        Role.ADVISER,
+    }
+
+
+can_view_round = is_round_participant
+
+
+@rules.predicate
+def can_forward_for(user, partnership) -> bool:
+    """The partnership's local editor (for its professional committee), or the responsible editor."""
+    return bool(is_responsible_editor(user) or is_local_editor_of(user, partnership))
+
+
+@rules.predicate
+def can_comment_in_round(user, review_round) -> bool:
+    """Seat holders and deputies of the round, advisers and the responsible editor."""
+    if is_responsible_editor(user):
+        return True
+    profile = getattr(user, "profile", None) if user.is_authenticated else None
+    if profile is not None and profile.role == Role.ADVISER:
+        return True
+    return review_round.seats.filter(Q(holder=user) | Q(deputy=user)).exists()

@@ -18,6 +18,25 @@ DEFAULT_POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127
 OUTSIDE_VARIABLES = {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CACHE_KEY_PREFIX", "ROOT_URLCONF"}
 
 
+# For `manage shell -c`: the demo's `angst` pathway (else the first published one, else a new one of
+# 30 sections) as `pathway`, and its page fetched once as `response`. Both benches start from it.
+PUBLISHED_PATHWAY = r"""
+from django.contrib.auth import get_user_model
+from django.test import Client
+from pathways.models import Pathway
+
+pathway = Pathway.objects.filter(slug="angst", current_version__isnull=False).first()
+pathway = pathway or Pathway.objects.filter(current_version__isnull=False).order_by("position", "pk").first()
+if pathway is None:
+    from tests.factories import make_pathway
+
+    editor, _ = get_user_model().objects.get_or_create(username="bench-editor", defaults={"is_staff": True})
+    pathway = make_pathway(editor=editor, slug="angst", sections=30)
+response = Client(SERVER_NAME="localhost").get(f"/nb/forlop/{pathway.slug}/")
+assert response.status_code == 200, response.status_code
+"""
+
+
 def log(message: str) -> None:
     print(message, flush=True)
 

@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402 - after the path above, when run as a script
     DEFAULT_POSTGRES,
     DOCS,
+    PUBLISHED_PATHWAY,
     ROOT,
     bench_env,
     drop_postgres_database,
@@ -49,25 +50,15 @@ STATIC_PATH = "/static/bench/page.html"
 
 # Run inside `manage.py shell -c`: make sure a published pathway exists, write its page's HTML to
 # BENCH_PAGE_FILE and print its slug.
-PREPARE = r"""
+PREPARE = (
+    PUBLISHED_PATHWAY
+    + r"""
 import os
-from django.contrib.auth import get_user_model
-from django.test import Client
-from pathways.models import Pathway
-
-pathway = Pathway.objects.filter(slug="angst", current_version__isnull=False).first()
-pathway = pathway or Pathway.objects.filter(current_version__isnull=False).order_by("position", "pk").first()
-if pathway is None:
-    from tests.factories import make_pathway
-
-    editor, _ = get_user_model().objects.get_or_create(username="bench-editor", defaults={"is_staff": True})
-    pathway = make_pathway(editor=editor, slug="angst", sections=30)
-response = Client(SERVER_NAME="localhost").get(f"/nb/forlop/{pathway.slug}/")
-assert response.status_code == 200, response.status_code
 with open(os.environ["BENCH_PAGE_FILE"], "wb") as out:
     out.write(response.content)
 print("BENCH_SLUG=" + pathway.slug)
 """
+)
 
 
 def measure(port: int, path: str, seconds: float) -> float:

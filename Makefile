@@ -42,6 +42,8 @@ bench: install
 	$(PY) bench/page_vs_static.py
 	$(PY) bench/feedback_post.py
 	$(PY) bench/triage_list.py
+	$(PY) bench/round_dashboard.py
+	$(PY) bench/digest_sweep.py
 
 # The proposal state graph in docs/: the .dot source (a test keeps it current) and an SVG of it.
 graph: install

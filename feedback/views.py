@@ -97,7 +97,10 @@ def _submission_or_404(token: str) -> Submission:
     if len(token) > 64:
         raise Http404
     submission = Submission.objects.select_related(
-        "proposal__pathway", "proposal__partnership", "proposal__merged_into", "proposal__published_in"
+        "proposal__pathway",
+        "proposal__partnership",
+        "proposal__merged_into",
+        "proposal__published_in__pathway",
     ).filter(token=token)
     found = submission.first()
     if found is None:
@@ -118,6 +121,11 @@ def feedback_status(request: HttpRequest, token: str) -> HttpResponse:
             "just_sent": request.GET.get("sendt") == "1",
             "status_url": status_url(submission),
             "can_withdraw": submission.proposal.state == ProposalState.NEW,
+            # The editor's decision in the latest yearly round that decided on it, if any.
+            "round_item": submission.proposal.round_items.exclude(decision="")
+            .select_related("review_round")
+            .order_by("-review_round__year")
+            .first(),
             **language_context(language, request.get_full_path()),
         },
     )

@@ -338,6 +338,21 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # The ledger (governance.notifications): what the notice is about ("governance.changeproposal:42")
+    # and for which day, the two parts of the dedupe key besides kind and recipient; when a failed
+    # attempt may be tried again; and who last asked for it to be sent again.
+    subject = models.CharField(_("about"), max_length=100, blank=True)
+    due_on = models.DateField(_("due"), null=True, blank=True)
+    retry_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    resent_at = models.DateTimeField(_("sent again on request"), null=True, blank=True)
+    resent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("sent again by"),
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -644,3 +659,24 @@ class ReviewComment(models.Model):
 
     def __str__(self) -> str:
         return f"comment on {self.item_id}"
+
+
+class BouncingAddress(models.Model):
+    """An address the mail server refused for good (a 5xx reply): nothing more is sent to it until
+    the responsible editor confirms, when resending from the ledger, that it has been fixed. Stored
+    in lower case."""
+
+    email = models.EmailField(_("e-mail address"), max_length=254, unique=True)
+    since = models.DateTimeField(_("bouncing since"), auto_now_add=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    notification = models.ForeignKey(
+        Notification, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("notification")
+    )
+
+    class Meta:
+        ordering = ["-since"]
+        verbose_name = _("bouncing address")
+        verbose_name_plural = _("bouncing addresses")
+
+    def __str__(self) -> str:
+        return self.email

@@ -124,3 +124,9 @@ def can_comment_in_round(user, review_round) -> bool:
     if profile is not None and profile.role == Role.ADVISER:
         return True
     return review_round.seats.filter(Q(holder=user) | Q(deputy=user)).exists()
+
+
+# --- The notification ledger --------------------------------------------------------------------
+# The ledger of e-mail notices lists readers' and staff members' addresses: the responsible editor's.
+
+can_view_ledger = is_responsible_editor

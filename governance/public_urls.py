@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+"""Public pages of governance, under /<lang>/ before pathways.urls (no namespace)."""
 
-urlpatterns = []
+from django.urls import path
+
+from .views import changelog
+
+urlpatterns = [
+    path("forlop/<slug:slug>/versjon/<str:number>/endringer/", changelog.changelog, name="changelog"),
+]

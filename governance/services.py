@@ -17,6 +17,7 @@ from pathways.models import Partnership, Pathway, Version
 
 from . import permissions as perms
 from .models import AuditEntry, ChangeProposal, ProposalSource, ProposalState
+from .outcomes import proposal_outcome_notify
 from .personal_data import may_contain_personal_data, redact
 
 
@@ -89,6 +90,7 @@ ACTIONS = {
     "carry_over": gettext_lazy("carried over to the new round"),
     "redact": gettext_lazy("personal data removed"),
     "assign": gettext_lazy("assigned to a health partnership"),
+    "meeting_record": gettext_lazy("the resource group's recommendation recorded"),
 }
 
 
@@ -105,7 +107,7 @@ def proposal_transition(*, proposal_id: int, action: str, by, comment: str = "",
     no longer applies. A user who may not see the proposal or may not make this move gets
     NotPermitted (404) and nothing changes. One audit entry and one history version per move.
     """
-    if action not in ACTIONS or action in {"redact", "assign"}:
+    if action not in ACTIONS or action in {"redact", "assign", "meeting_record"}:
         raise ValueError(f"unknown transition {action!r}")
     with transaction.atomic(), reversion.create_revision():
         proposal = ChangeProposal.objects.select_for_update().filter(pk=proposal_id).first()
@@ -129,7 +131,8 @@ def proposal_transition(*, proposal_id: int, action: str, by, comment: str = "",
             arguments["comment"] = comment
         method(**arguments)
         proposal.save()
-        _audit(proposal, by=by, action=action, from_state=from_state, comment=comment)
+        entry = _audit(proposal, by=by, action=action, from_state=from_state, comment=comment)
+        proposal_outcome_notify(proposal=proposal, action=action, entry=entry)  # the reader's e-mail, same transaction
     return proposal
 
 

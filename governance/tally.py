@@ -74,19 +74,21 @@ def round_tallies(review_round: ReviewRound, proposal_ids=None) -> dict[int, Tal
     seats = Counter(
         dict(
             Seat.objects.filter(review_round=review_round)
+            .order_by()
             .values_list("constituency")
             .annotate(n=Count("*"))
             .values_list("constituency", "n")
         )
     )
+    votes = Vote.objects.filter(seat__review_round=review_round).order_by()
     if proposal_ids is None:
         proposal_ids = review_round.items.values_list("proposal_id", flat=True)
+        votes = votes.filter(proposal__round_items__review_round=review_round)
+    else:
+        proposal_ids = list(proposal_ids)
+        votes = votes.filter(proposal_id__in=proposal_ids)
     tallies = {pk: Tally(pk, seats=seats) for pk in proposal_ids}
-    rows = (
-        Vote.objects.filter(seat__review_round=review_round, proposal_id__in=list(tallies))
-        .values_list("proposal_id", "seat__constituency", "choice")
-        .annotate(n=Count("*"))
-    )
+    rows = votes.values_list("proposal_id", "seat__constituency", "choice").annotate(n=Count("*"))
     for proposal_id, constituency, choice, n in rows:
         tallies[proposal_id].votes.setdefault(constituency, Counter())[choice] += n
     return tallies

@@ -93,6 +93,9 @@ class Profile(models.Model):
         verbose_name=_("health partnership"),
     )
     language = models.CharField(_("written standard"), max_length=2, choices=settings.LANGUAGES, default="nb")
+    # The daily digest of untriaged proposals can be switched off (preferences page, or the one-click
+    # link in the digest); deadline reminders cannot.
+    digests_enabled = models.BooleanField(_("daily digest"), default=True)
 
     class Meta:
         verbose_name = _("profile")

@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -32,6 +33,19 @@ def _configure_filesystem_broker(sender: Celery, **kwargs: object) -> None:
 app.conf.beat_schedule = {
     "requeue-notifications": {"task": "workers.requeue_notifications", "schedule": 60.0},
     "apply-retention": {"task": "workers.apply_retention", "schedule": 6 * 60 * 60.0},
+    # On the quarter hour, so 07:00 in Oslo (05:00 UTC in summer, 06:00 UTC in winter) is a tick.
+    # A tick that waited for a worker longer than the interval expires: the next one does its work.
+    "advance-rounds": {
+        "task": "workers.advance_rounds",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
+    "reminders-sweep": {
+        "task": "workers.reminders_sweep",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
 }
 
 app.autodiscover_tasks(["workers"])
+app.autodiscover_tasks(["workers"], related_name="reminder_tasks")

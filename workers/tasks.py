@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 
 from feedback.services import feedback_retention
-from governance.notifications import notification_send, notifications_requeue
+from governance.notifications import DeliveryDeferred, notification_send, notifications_requeue
 
 
 @shared_task(name="workers.ping")
@@ -13,20 +13,34 @@ def ping() -> str:
     return "pong"
 
 
+# A send that hangs is stopped (under the prefork pool) well before its claim goes stale, so a second
+# worker can never claim a notice while the first is still talking to the mail server.
+SEND_TIME_LIMIT = max(1, int(settings.NOTIFICATION_CLAIM_STALE_SECONDS * 0.9))
+
+
 @shared_task(
+    bind=True,
     name="workers.send_notification",
-    autoretry_for=(OSError,),
-    retry_backoff=30,
-    retry_backoff_max=3600,
-    retry_jitter=True,
-    max_retries=8,
+    max_retries=None,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=SEND_TIME_LIMIT,
 )
-def send_notification(notification_id: int) -> bool:
-    return notification_send(notification_id)
+def send_notification(self, notification_id: int) -> bool:
+    """Send one notice of the outbox. The row, not the task, counts the attempts
+    (NOTIFICATION_MAX_ATTEMPTS): the same notice can come back through a retry, a redelivery after a
+    lost worker, or beat's requeue, and each attempt claims the row first. A temporary SMTP failure
+    retries after the wait the service chose (exponential, jittered, capped below the broker's
+    visibility timeout); a permanent one has already marked the row failed."""
+    try:
+        return notification_send(notification_id)
+    except DeliveryDeferred as deferred:
+        raise self.retry(countdown=deferred.countdown) from deferred
 
 
 @shared_task(name="workers.requeue_notifications")
 def requeue_notifications() -> int:
+    """Beat, every minute: hand over what still waits, release claims of workers that died."""
     return notifications_requeue()
 
 

@@ -22,6 +22,7 @@ from .. import selectors
 from ..forms_queue import BulkSpamForm, QueueFilterForm
 from ..models import ChangeProposal, ProposalState, RejectReason
 from ..services import NotPermitted, TransitionRefused, proposal_transition
+from ..spreadsheets import csv_cell
 
 
 def _visible_or_404(user):
@@ -133,15 +134,6 @@ CSV_COLUMNS = (
     "suggested_text",
     "quote",
 )
-# A spreadsheet reads a cell that starts with one of these as a formula (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
 class _Echo:
     """csv.writer writes each row here, which hands it straight back to the streaming response."""
 

@@ -92,6 +92,25 @@ def test_demo_users_and_roles(demo):
     assert User.objects.get(username="redaktor").check_password("demo")
 
 
+def test_planned_round_2027_has_the_resource_groups_38_seats(demo):
+    from governance.models import Constituency, ReviewRound, RoundState, Seat
+
+    review_round = ReviewRound.objects.get(year=2027)
+    assert review_round.state == RoundState.PLANNED
+    seats = list(Seat.objects.filter(review_round=review_round).select_related("partnership", "holder__profile"))
+    assert len(seats) == 38
+    suffix = {Constituency.HOSPITAL_TRUST: "hf", Constituency.MUNICIPALITY: "kommune"}
+    for seat in seats:
+        assert seat.holder.username == f"ressurs-{seat.partnership.slug}-{suffix[seat.constituency]}"
+        assert seat.holder.profile.role == Role.RESOURCE_MEMBER
+        assert seat.holder.profile.partnership_id == seat.partnership_id
+        assert seat.deputy_id is None and not seat.holder_absent
+    assert {seat.partnership_id for seat in seats} == set(Partnership.objects.values_list("pk", flat=True))
+
+    call_command("load_demo", stdout=io.StringIO())
+    assert ReviewRound.objects.count() == 1 and Seat.objects.count() == 38
+
+
 def test_migrations_create_no_users(db):
     assert get_user_model().objects.count() == 0
 

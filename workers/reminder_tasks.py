@@ -1,0 +1,22 @@
+"""The beat's reminder tasks. Thin: they take no arguments, read the time from the database (never
+the worker's clock) and call the services that decide what is due."""
+
+from celery import shared_task
+
+from governance import reminders
+
+
+@shared_task(name="workers.reminders_sweep")
+def reminders_sweep_task() -> dict:
+    """Queue the reminders and digests that are due (governance.reminders), each once however often
+    this runs and on however many workers. The sweep reads the database's clock itself."""
+    return reminders.reminders_sweep()
+
+
+@shared_task(name="workers.advance_rounds")
+def advance_rounds() -> int:
+    """End every round phase whose last day is over in Oslo (governance.rounds)."""
+    from governance.rounds import rounds_advance_due  # another helper's module: imported when run
+
+    moved = rounds_advance_due(now=reminders.database_now())
+    return len(moved or [])

@@ -122,11 +122,11 @@ def notification_queue(
     return notification
 
 
-def notification_hand_over(pk: int, *, countdown: float | None = None) -> bool:
+def notification_hand_over(pk: int) -> bool:
     """Give the notice to the broker. Never raises: a broker that is down or hung costs at most the
     broker timeouts, and the periodic requeue picks the notice up later."""
     try:
-        current_app.send_task(SEND_TASK, args=[pk], retry=False, countdown=countdown)
+        current_app.send_task(SEND_TASK, args=[pk], retry=False)
         return True
     except Exception as error:  # noqa: BLE001 - whatever the broker does, the request goes on
         logger.warning("notification %s not handed to the broker (%s); it stays queued", pk, type(error).__name__)

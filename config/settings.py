@@ -46,6 +46,20 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
     return value
 
 
+def env_days(name: str, default: list[int]) -> list[int]:
+    """A comma-separated list of whole days, e.g. `14,7,1`; largest first, without repeats."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        days = {int(item) for item in raw.split(",") if item.strip()}
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be whole days separated by commas, not {raw!r}") from None
+    if not days or min(days) < 0:
+        raise ImproperlyConfigured(f"{name} must list days of 0 or more, not {raw!r}")
+    return sorted(days, reverse=True)
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -154,13 +168,19 @@ else:
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 # Short broker timeouts: a web request hands a task over after commit and must not hang on a broker
 # that is down or not answering (the outbox row is already stored; beat hands it over again).
-# visibility_timeout: a task a worker took but did not acknowledge (acks_late) is redelivered after
-# this long; no task here is scheduled with a countdown or ETA longer than this.
+# visibility_timeout: a task a worker took but did not acknowledge (acks_late; the worker was killed
+# mid-send) goes back to the queue after this long; workers look for such tasks every few seconds.
+# No task here is scheduled with a countdown or ETA, and no retry waits, longer than half of it.
+CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": 3600,
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 4)),
+    "unacked_restore_throttle": 1,
     "socket_timeout": 1,
     "socket_connect_timeout": 1,
     "max_retries": 0,  # the web request tries the broker once; beat hands over again later
+    # Prefix of every key Celery keeps in Redis: lets several installations (or test runs) share one.
+    "global_keyprefix": env_str("CELERY_BROKER_KEY_PREFIX", ""),
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -305,20 +325,6 @@ CSRF_FAILURE_VIEW = "pathways.views.csrf_failure"
 # Reminders and digests (governance/reminders.py). Beat runs the sweep every 15 minutes; what is due
 # is decided from the database clock in Europe/Oslo. Daily notices go out at or after REMINDER_HOUR
 # (local time) on the day they are due; deadline reminders so many days before a phase's last day.
-def env_days(name: str, default: list[int]) -> list[int]:
-    """A comma-separated list of whole days, e.g. `14,7,1`; largest first, without repeats."""
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    try:
-        days = {int(item) for item in raw.split(",") if item.strip()}
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be whole days separated by commas, not {raw!r}") from None
-    if not days or min(days) < 0:
-        raise ImproperlyConfigured(f"{name} must list days of 0 or more, not {raw!r}")
-    return sorted(days, reverse=True)
-
-
 REMINDER_HOUR = env_int("REMINDER_HOUR", 7)
 if REMINDER_HOUR > 23:
     raise ImproperlyConfigured(f"REMINDER_HOUR must be an hour from 0 to 23, not {REMINDER_HOUR}")
@@ -329,18 +335,6 @@ VOTE_REMINDER_DAYS = env_days("VOTE_REMINDER_DAYS", [7, 2, 1])
 QUICK_FIX_REMINDER_DAYS = env_int("QUICK_FIX_REMINDER_DAYS", 3)
 UNDECIDED_REMINDER_DAYS = env_days("UNDECIDED_REMINDER_DAYS", [7, 1])
 
-# Delivery of the outbox (governance.notifications). A task a worker took and did not acknowledge
-# (the worker was killed mid-send) goes back to the queue after CELERY_VISIBILITY_TIMEOUT seconds;
-# workers look for such tasks every few seconds. No retry waits longer than half of it.
-CELERY_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600, minimum=1)
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    **CELERY_BROKER_TRANSPORT_OPTIONS,
-    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
-    "unacked_restore_interval": max(1, min(10, CELERY_VISIBILITY_TIMEOUT // 4)),
-    "unacked_restore_throttle": 1,
-    # Prefix of every key Celery keeps in Redis: lets several installations (or test runs) share one.
-    "global_keyprefix": env_str("CELERY_BROKER_KEY_PREFIX", ""),
-}
 # A claim on a notice older than this is taken to belong to a worker that died mid-send, and the
 # notice may be claimed again. It must be longer than a send can take (MAILERS' timeout is per SMTP
 # command); it defaults to the visibility timeout, at most 15 minutes, so that a redelivered task

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from governance.models import ChangeProposal, Notification, NotificationStatus, ProposalSource
+from governance.models import BouncingAddress, ChangeProposal, Notification, NotificationStatus, ProposalSource
 from governance.notifications import notification_queue
 from governance.personal_data import may_contain_personal_data
 from governance.services import proposal_create, proposal_redact_personal_data, proposal_withdraw
@@ -152,6 +152,9 @@ def feedback_retention(*, months: int, apply: bool, now: datetime | None = None)
     with transaction.atomic():
         counts["submissions"] = submissions.update(email="", email_blanked_at=now)
         counts["notifications"] = notifications.update(recipient="")
+        # A bouncing address is personal data too; kept only while a case still going on uses it.
+        still_used = set(Submission.objects.filter(email__in=addresses).values_list("email", flat=True))
+        BouncingAddress.objects.filter(email__in={a.strip().lower() for a in addresses - still_used}).delete()
     # One transaction per proposal: a long run holds no lock for long, and what is done stays done.
     redacted = 0
     for proposal in proposals.order_by("pk"):

@@ -173,7 +173,12 @@ def _render(notification: Notification) -> EmailMultiAlternatives:
         subject = " ".join(render_to_string(f"emails/{template}-subject.txt", context).split())
         body = render_to_string(f"emails/{template}-body.txt", context)
         html = render_to_string(f"emails/{template}-body.html", context)
-    message = EmailMultiAlternatives(subject=subject, body=body, to=[notification.recipient])
+    # A notice that can be switched off (the digest) carries its one-click unsubscribe link (RFC 8058).
+    unsubscribe = notification.context.get("unsubscribe_url")
+    headers = {"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    message = EmailMultiAlternatives(
+        subject=subject, body=body, to=[notification.recipient], headers=headers if unsubscribe else None
+    )
     message.attach_alternative(html, "text/html")
     return message
 

@@ -134,6 +134,8 @@ CSV_COLUMNS = (
     "suggested_text",
     "quote",
 )
+
+
 class _Echo:
     """csv.writer writes each row here, which hands it straight back to the streaming response."""
 

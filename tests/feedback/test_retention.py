@@ -12,7 +12,7 @@ from reversion.models import Version
 from feedback.context import FeedbackContext
 from feedback.models import Submission
 from feedback.services import feedback_retention, feedback_submit, feedback_withdraw
-from governance.models import ChangeProposal, Notification, NotificationStatus
+from governance.models import BouncingAddress, ChangeProposal, Notification, NotificationStatus
 from governance.services import proposal_redact_personal_data
 
 pytestmark = pytest.mark.django_db
@@ -142,6 +142,18 @@ def test_the_address_goes_from_sent_notifications_too(old_closed):
     receipt = Notification.objects.get(dedupe_key=f"feedback_receipt:{old_closed.pk}")
     assert receipt.recipient == ""
     assert Notification.objects.get(dedupe_key=f"feedback_receipt:{waiting.pk}").recipient == READER_EMAIL
+
+
+def test_a_bouncing_address_is_forgotten_with_the_case_unless_an_open_case_uses_it(old_closed):
+    other = "annen.leser@example.no"
+    _feedback("annen", sent=_months_ago(15), withdrawn=_months_ago(14), email=other)
+    _feedback("fortsatt apen", sent=_months_ago(1), email=other)
+    BouncingAddress.objects.create(email=READER_EMAIL, reason="550")
+    BouncingAddress.objects.create(email=other, reason="550")
+
+    feedback_retention(months=12, apply=True, now=NOW)
+
+    assert list(BouncingAddress.objects.values_list("email", flat=True)) == [other]
 
 
 def test_running_it_twice_is_harmless(old_closed):

@@ -14,7 +14,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from pathways.diffing import Chunk, word_diff
+from pathways.diffing import Chunk
 from pathways.models import VersionSection
 
 from .models import (
@@ -27,7 +27,7 @@ from .models import (
     RoundItem,
     VoteChoice,
 )
-from .selectors import text_is_hidden
+from .selectors import suggestion_chunks, text_is_hidden
 from .tally import Tally, round_tallies
 
 # The proposals the resource group has been sent: forwarded to it, in its review, recommended or
@@ -121,17 +121,6 @@ class Entry:
     def recorded_label(self) -> str:
         recorded = self.item.meeting_recommendation
         return str(Recommendation(recorded).label) if recorded else ""
-
-
-def suggestion_chunks(proposal: ChangeProposal, section: VersionSection | None) -> list[Chunk] | None:
-    """The suggested wording against the section's current text, in the proposal's written standard.
-    A quoted passage found in the section is read as the part the suggestion replaces."""
-    if section is None or not proposal.suggested_text:
-        return None
-    body = section.body(proposal.language)
-    quote = proposal.quote.strip()
-    suggested = body.replace(quote, proposal.suggested_text, 1) if quote and quote in body else proposal.suggested_text
-    return word_diff(body, suggested)
 
 
 def _current_sections(proposals: list[ChangeProposal]) -> dict[int, VersionSection]:

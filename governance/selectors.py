@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
+from pathways.diffing import Chunk, word_diff
 from pathways.models import Partnership, VersionSection
 from pathways.permissions import is_responsible_editor
 
@@ -235,3 +236,15 @@ def seen_section_titles(proposals: list[ChangeProposal], language: str) -> dict[
         )
     }
     return {pk: titles[key] for pk, key in wanted.items() if key in titles}
+
+
+def suggestion_chunks(proposal: ChangeProposal, section: VersionSection | None) -> list[Chunk] | None:
+    """The suggested wording against the section's text, in the proposal's written standard. When the
+    reader quoted a passage that is in the section, the suggestion is read as its replacement and
+    shown in place; otherwise the whole section is compared with the suggestion."""
+    if section is None or not proposal.suggested_text:
+        return None
+    body = section.body(proposal.language)
+    quote = proposal.quote.strip()
+    suggested = body.replace(quote, proposal.suggested_text, 1) if quote and quote in body else proposal.suggested_text
+    return word_diff(body, suggested)

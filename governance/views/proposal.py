@@ -24,7 +24,7 @@ from pathways.models import LocalAdaptation, VersionSection
 from pathways.views import current_language, language_context
 
 from .. import permissions as perms
-from .. import services
+from .. import selectors, services
 from ..duplicates import proposal_duplicates
 from ..forms_proposal import (
     AssignForm,
@@ -103,18 +103,6 @@ def _section_texts(proposal: ChangeProposal) -> tuple[VersionSection | None, Ver
         for section in VersionSection.objects.filter(version_id__in=version_ids, slug=proposal.section_slug)
     }
     return found.get(proposal.version_id), found.get(current_id)
-
-
-def _suggestion_diff(proposal: ChangeProposal, section: VersionSection | None) -> list | None:
-    """The suggested wording against the section's text. When the reader quoted a passage that is in
-    the section, the suggestion is read as its replacement and shown in place; otherwise the whole
-    section is compared with the suggestion."""
-    if section is None or not proposal.suggested_text:
-        return None
-    body = section.body(proposal.language)
-    quote = proposal.quote.strip()
-    suggested = body.replace(quote, proposal.suggested_text, 1) if quote and quote in body else proposal.suggested_text
-    return word_diff(body, suggested)
 
 
 def _stale(proposal: ChangeProposal, seen: VersionSection | None, current: VersionSection | None) -> dict | None:
@@ -224,7 +212,7 @@ def _page(
         "external_link": _external_link(proposal.external_url),
         "submitter_count": submitter_count,
         "merged": merged,
-        "suggestion_chunks": _suggestion_diff(proposal, current or seen),
+        "suggestion_chunks": selectors.suggestion_chunks(proposal, current or seen),
         "stale": _stale(proposal, seen, current),
         "actions": actions,
         "can_merge": can_merge,

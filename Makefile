@@ -32,7 +32,7 @@ test: install $(NODE_STAMP)
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	scripts/test.sh
+	scripts/test.sh -n 2 --dist loadfile
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

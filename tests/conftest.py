@@ -45,6 +45,8 @@ def _fresh_caches(settings):
     # current-version lookup never runs: tests look up every time unless they test that cache.
     settings.PAGE_LOOKUP_SECONDS = 0
     settings.RATELIMIT_KEY_PREFIX = f"frl:{uuid.uuid4().hex}:"
+    # The cast is made anew for every test; the real hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     yield
     views._rendered_pages.clear()
 

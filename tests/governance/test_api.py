@@ -26,11 +26,6 @@ S = ProposalState
 LIST = "/api/v1/proposals/"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def make_proposal(*, partnership=None, state: str = S.NEW, pathway=None, **fields) -> ChangeProposal:
     fields = {"description": "Feil telefonnummer til BUP.", **fields}
     proposal = proposal_create(

@@ -25,11 +25,6 @@ ARGUMENTS = {"reject": {"reason": RejectReason.NOT_RELEVANT}, "defer": {}, "mark
 TARGET = {"reject": S.REJECTED, "defer": S.DEFERRED, "mark_local": S.LOCAL}
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def backends_waiting_for_a_lock() -> int:
     """How many other connections to this database are blocked on a lock right now."""
     with connection.cursor() as cursor:

@@ -18,12 +18,6 @@ pytestmark = pytest.mark.django_db
 S = ProposalState
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # The cast is made anew for each of several hundred cases; the real hasher is slow on purpose.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # The graph, written out: (source states, target) for each transition method. Checked against the
 # model below, so a change to the model's graph shows up here and in the tables that use it.
 GRAPH: dict[str, tuple[set[str], str]] = {

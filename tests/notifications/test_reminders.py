@@ -49,7 +49,6 @@ def _reminder_settings(settings):
     settings.VOTE_REMINDER_DAYS = [7, 2, 1]
     settings.QUICK_FIX_REMINDER_DAYS = 3
     settings.UNDECIDED_REMINDER_DAYS = [7, 1]
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -27,8 +27,7 @@ R = RoundState
 
 
 @pytest.fixture(autouse=True)
-def _english_and_fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _in_english():
     with translation.override("en"):
         yield
 

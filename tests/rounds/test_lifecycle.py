@@ -56,8 +56,7 @@ DATES = {
 
 
 @pytest.fixture(autouse=True)
-def _nb_and_fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _in_english():
     with translation.override("en"):
         yield
 

@@ -41,11 +41,6 @@ pytestmark = pytest.mark.django_db
 NOTE = "Ressursgruppen ønsker at søvn nevnes i kartleggingen."
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def review_round(db):
     return make_round(state=RoundState.RESOURCE_GROUP_REVIEW)

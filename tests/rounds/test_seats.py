@@ -21,11 +21,6 @@ pytestmark = pytest.mark.django_db
 TRUST, MUNICIPALITY = Constituency.HOSPITAL_TRUST, Constituency.MUNICIPALITY
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def review_round(db):
     return make_round(state=RoundState.COLLECTING)

@@ -25,11 +25,6 @@ REC, WITH, NOT, ABSTAIN, RECUSED = (
 TRUST, MUNICIPALITY = Constituency.HOSPITAL_TRUST, Constituency.MUNICIPALITY
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def setup(partnerships: int, **quorum):
     """A round in review with two seats per partnership, and one proposal in it. Returns the round,
     the trust seats, the municipality seats and the proposal."""

@@ -49,11 +49,6 @@ PARTNERSHIP_COMMENT = "FSU barn og unge støtter forslaget."
 HOSTILE = "<script>alert('x')</script> & «sitat»"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # --- Helpers shared with test_meeting.py and test_seats.py ------------------------------------------
 
 

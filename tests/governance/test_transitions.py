@@ -203,7 +203,7 @@ def _role_cases():
             )
 
 
-@pytest.mark.parametrize(("user", "partnership", "action", "state"), _role_cases())
+@pytest.mark.parametrize(("user", "partnership", "action", "state"), list(_role_cases()))
 def test_who_may_make_each_move(request, editor, partnership_a, user, partnership, action, state):
     by = request.getfixturevalue(user)
     proposal = make_proposal(partnership=partnership_a if partnership == "a" else None, state=state)

@@ -224,7 +224,9 @@ class ChangeProposal(ConcurrentTransitionMixin, models.Model):
         permission=perms.can_forward_proposal,
     )
     def forward(self, *, comment: str = "") -> None:
-        self.decision_comment = comment
+        # The partnership's comment is for the resource group (RoundItem.partnership_comment and the
+        # audit entry); the submitter keeps seeing the triager's comment.
+        pass
 
     @transition(
         field=state, source=ProposalState.DEFERRED, target=ProposalState.DECLINED, permission=perms.can_forward_proposal

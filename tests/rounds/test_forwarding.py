@@ -6,7 +6,7 @@ import pytest
 from django.utils import translation
 from django.utils.html import escape
 
-from governance.models import AuditEntry, PartnershipReview, ProposalState, RoundItem, RoundState
+from governance.models import AuditEntry, ChangeProposal, PartnershipReview, ProposalState, RoundItem, RoundState
 from governance.rounds import (
     COMMENT_MAX_LENGTH,
     RoundRefused,
@@ -74,8 +74,11 @@ def page_url(slug: str, tail: str = "", year: int = 2027) -> str:
 
 
 def test_local_editor_forwards_with_a_comment(item_a, local_a):
+    ChangeProposal.objects.filter(pk=item_a.proposal_id).update(decision_comment="Tas med i den årlige runden.")
     round_forward(item_id=item_a.pk, by=local_a, comment="Viktig for fastlegene.")
     item_a.refresh_from_db()
+    # The comment is for the resource group; the submitter's status page keeps the triager's words.
+    assert ChangeProposal.objects.get(pk=item_a.proposal_id).decision_comment == "Tas med i den årlige runden."
     assert state_of(item_a.proposal) == S.FORWARDED
     assert item_a.partnership_comment == "Viktig for fastlegene."
     assert item_a.forwarded_at is not None

@@ -163,3 +163,12 @@ def record(row: str, marker: str) -> None:
         raise SystemExit(f"{DOCS}: marker line not found, add the row by hand:\n{row}")
     DOCS.write_text(text.replace(marker, row + "\n" + marker), encoding="utf-8")
     log(f"Recorded in {DOCS.relative_to(ROOT)}")
+
+
+def add_database_arguments(parser, *, database: str, what: str = "the throwaway database") -> None:
+    """The options every bench on throwaway PostgreSQL databases takes, and `--machine`/`--record`."""
+    parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help=f"URL to connect to for {what}")
+    parser.add_argument("--database", default=database, help=f"name (or prefix) of {what}")
+    parser.add_argument("--keep", action="store_true", help=f"keep {what} afterwards (to EXPLAIN by hand)")
+    parser.add_argument("--machine", default=f"python-svc {os.cpu_count()} cores", help="machine kind for the rows")
+    parser.add_argument("--record", action="store_true", help=f"add the results to {DOCS.relative_to(ROOT)}")

@@ -44,9 +44,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402 - after the path above, when run as a script
-    DEFAULT_POSTGRES,
-    DOCS,
-    ROOT,
+    add_database_arguments,
     bench_env,
     drop_postgres_database,
     log,
@@ -157,11 +155,7 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=7, help="interleaved rounds of query and sweep (default 7)")
     parser.add_argument("--max-ratio", type=float, default=3.0, help="fail above this sweep/query ratio (default 3)")
     parser.add_argument("--seed", type=int, default=20261130, help="seed of the generated proposals")
-    parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="URL to connect to for the throwaway database")
-    parser.add_argument("--database", default="forlop_bench_digest", help="name of the throwaway database")
-    parser.add_argument("--keep", action="store_true", help="keep the database afterwards (to EXPLAIN by hand)")
-    parser.add_argument("--machine", default=f"python-svc {os.cpu_count()} cores", help="machine kind for the row")
-    parser.add_argument("--record", action="store_true", help=f"add the result row to {DOCS.relative_to(ROOT)}")
+    add_database_arguments(parser, database="forlop_bench_digest", what="the throwaway database")
     args = parser.parse_args()
 
     url = postgres_database(args.postgres, args.database)

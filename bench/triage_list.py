@@ -47,9 +47,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.common import (  # noqa: E402 - after the path above, when run as a script
-    DEFAULT_POSTGRES,
-    DOCS,
-    ROOT,
+    add_database_arguments,
     bench_env,
     drop_postgres_database,
     load_demo,
@@ -338,11 +336,7 @@ def main() -> int:
     parser.add_argument("--max-ratio", type=float, default=2.0, help="fail above this 100k/1k ratio (default 2)")
     parser.add_argument("--hops", type=int, default=19, help="next-page links followed for the deep page (19)")
     parser.add_argument("--seed", type=int, default=20261123, help="seed of the generated proposals")
-    parser.add_argument("--postgres", default=DEFAULT_POSTGRES, help="URL to connect to for the throwaway databases")
-    parser.add_argument("--database", default="forlop_bench_triage", help="prefix of the throwaway databases")
-    parser.add_argument("--keep", action="store_true", help="keep the two databases afterwards (to EXPLAIN by hand)")
-    parser.add_argument("--machine", default=f"python-svc {os.cpu_count()} cores", help="machine kind for the rows")
-    parser.add_argument("--record", action="store_true", help=f"add the result rows to {DOCS.relative_to(ROOT)}")
+    add_database_arguments(parser, database="forlop_bench_triage", what="the two throwaway databases")
     args = parser.parse_args()
     per_round = max(1, args.requests // args.rounds)
 

@@ -101,7 +101,10 @@ def round_decisions(request: HttpRequest, year: int) -> HttpResponse:
 
 def _decision_form(item: RoundItem, recommendation: str, language: str, data=None) -> DecisionForm:
     proposal = item.proposal
-    initial = {}
+    sections = decisions.decision_sections(proposal)
+    # Until decided, the section the proposal is about is the likely one the change touches.
+    own = sections.filter(slug=proposal.section_slug) if proposal.pathway_id else sections.none()
+    initial = {"changed_sections": list(own.values_list("pk", flat=True))}
     if item.decision:
         initial = {
             "decision": item.decision,
@@ -115,7 +118,7 @@ def _decision_form(item: RoundItem, recommendation: str, language: str, data=Non
         data,
         initial=initial,
         recommendation=recommendation,
-        sections=decisions.decision_sections(proposal),
+        sections=sections,
         language=language,
         show_pathway=proposal.pathway_id is None,
     )

@@ -51,7 +51,7 @@ def demo_site(browser_tools, live_server, transactional_db, settings, monkeypatc
     fonna = ["ressurs-fonna-hf", "ressurs-fonna-kommune"]
     assert set(fonna) <= set(holders) and len(holders) == 38
     voters = fonna + [username for username in holders if username not in fonna][: VOTERS - 2]
-    return live_server.url, section.slug, voters
+    return live_server.url, section, voters
 
 
 class Walk:
@@ -92,7 +92,8 @@ class Walk:
 
 
 def test_the_yearly_model_from_feedback_to_changelog(demo_site):
-    site, section, voters = demo_site
+    site, changed, voters = demo_site
+    section = changed.slug
     shots = Path(os.environ.get("VAR_DIR", "var")) / "screenshots" / "yearly-round"
     shots.mkdir(parents=True, exist_ok=True)
     print(f"screenshots in {shots}")
@@ -173,7 +174,7 @@ def test_the_yearly_model_from_feedback_to_changelog(demo_site):
         decide = editor.locator("main form[method=post]").last
         decide.locator("input[name=decision][value=accept]").check()
         decide.locator("textarea[name=rationale]").fill("Ressursgruppen anbefaler det, og det er faglig riktig.")
-        decide.locator("input[name=changed_sections]").first.check()
+        decide.locator(f"input[name=changed_sections][value='{changed.pk}']").check()
         decide.locator("textarea[name=change_summary_nb]").fill(CHANGE_NB)
         decide.locator("textarea[name=change_summary_nn]").fill(CHANGE_NN)
         walk.shot(editor, "decision-form")
@@ -195,6 +196,7 @@ def test_the_yearly_model_from_feedback_to_changelog(demo_site):
             reader.locator(f"a[href$='/versjon/{YEAR}/endringer/']").first.click()
         walk.shot(reader, "changelog-nb")
         assert CHANGE_NB in reader.locator("main").inner_text()
+        assert changed.title_nb in reader.locator("main").inner_text()
         assert DESCRIPTION not in reader.locator("main").inner_text()
         reader.goto(f"{site}/nn/forlop/{PATHWAY}/versjon/{YEAR}/endringer/")
         walk.shot(reader, "changelog-nn")

@@ -297,6 +297,15 @@ def test_malformed_input_is_refused_with_a_message(editor_client, item, data):
     assert state_of(item) == ProposalState.RECOMMENDED
 
 
+def test_the_proposals_own_section_is_ticked_until_the_editor_decides(editor_client, item, pathway):
+    own = pathway.sections.get(slug=SECTION)
+    form = editor_client.get(decide_url(item)).context["form"]
+    assert form["changed_sections"].initial == [own.pk]
+    html = editor_client.get(decide_url(item)).content.decode()
+    ticked = re.findall(r'<input type="checkbox" name="changed_sections" value="(\d+)"[^>]*checked', html)
+    assert ticked == [str(own.pk)]
+
+
 def test_sections_of_another_pathway_cannot_be_linked(editor_client, editor, item):
     other = make_pathway(editor=editor, slug="autisme")
     foreign = other.sections.get(slug=SECTION)

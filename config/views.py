@@ -48,18 +48,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok" if healthy else "failed", "checks": results}, status=200 if healthy else 503)
 
 
-def _login_throttled(request: HttpRequest) -> bool:
-    """One counter per address and one per username, so neither a single attacker nor a spread-out
-    guess at one account gets far. Fails open: a cache outage must not lock editors out."""
+def _login_counters(request: HttpRequest, *, count: bool) -> bool:
+    """One counter of failed log-ins per address and one per username, so neither a single attacker
+    nor a spread-out guess at one account gets far. Only failures count: a resource-group meeting
+    logging in from one office address is not throttled. Fails open: a cache outage must not lock
+    editors out. Returns whether either counter is used up."""
     rate = (settings.LOGIN_ATTEMPTS_PER_10_MINUTES, 600)
     username = (request.POST.get("username") or "")[:150].lower().encode()
-    by_address = over_limit(request, group="login-ip", rate=rate)
-    by_username = over_limit(request, group="login-user", rate=rate, key=lambda *args: username)
+    by_address = over_limit(request, group="login-ip", rate=rate, count=count)
+    by_username = over_limit(request, group="login-user", rate=rate, key=lambda *args: username, count=count)
     return by_address or by_username
 
 
 def login(request: HttpRequest) -> HttpResponse:
-    if request.method == "POST" and _login_throttled(request):
+    if request.method == "POST" and _login_counters(request, count=False):
         logger.warning("login throttled")
         return render(
             request,
@@ -70,4 +72,7 @@ def login(request: HttpRequest) -> HttpResponse:
             },
             status=429,
         )
-    return auth_views.LoginView.as_view()(request)
+    response = auth_views.LoginView.as_view()(request)
+    if request.method == "POST" and not request.user.is_authenticated:
+        _login_counters(request, count=True)
+    return response

@@ -19,13 +19,23 @@ def test_wrong_password_shows_the_form_again(client, editor):
     assert "_auth_user_id" not in client.session
 
 
-def test_attempts_from_one_address_are_throttled_even_with_the_right_password(client, editor, settings):
+def test_failed_attempts_from_one_address_lock_it_even_for_the_right_password(client, editor, settings):
     settings.LOGIN_ATTEMPTS_PER_10_MINUTES = 3
     for _ in range(3):
         assert _attempt(client).status_code == 200
     response = _attempt(client, password="pw-for-tests")
     assert response.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+def test_a_meeting_room_behind_one_address_is_not_throttled(client, editor, local_a, settings):
+    """Only failures count: a resource group logging in from one office address gets in."""
+    settings.LOGIN_ATTEMPTS_PER_10_MINUTES = 3
+    for _ in range(10):
+        assert _attempt(client, password="pw-for-tests").status_code == 302
+        client.logout()
+    assert _attempt(client).status_code == 200  # a typo still counts, and is shown the form again
+    assert _attempt(client, username="local-a", password="pw-for-tests").status_code == 302
 
 
 def test_guessing_one_account_from_many_addresses_is_throttled(client, editor, settings):

@@ -183,7 +183,7 @@ def main() -> int:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
-        from governance import reminders
+        from governance import notifications, reminders
         from governance.models import Notification
         from governance.notifications import notification_send
 
@@ -191,7 +191,7 @@ def main() -> int:
         settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
         mail.outbox = []
         handed_over: list[int] = []
-        reminders.notification_hand_over = lambda pk, **kwargs: handed_over.append(pk) or True
+        notifications.notification_hand_over = lambda pk, **kwargs: handed_over.append(pk) or True
 
         recipients, seconds = fill(args, random.Random(args.seed))
         log(f"{args.proposals:,} open proposals, {args.partnerships} partnerships, {recipients} local editors "

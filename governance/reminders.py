@@ -39,7 +39,6 @@ proposal or per recipient, and the notices are written with one INSERT; a sweep 
 of queries for 4 recipients as for 400 (the digest sweep is benchmarked: bench/digest_sweep.py).
 """
 
-import json
 import logging
 from collections import Counter
 from dataclasses import dataclass
@@ -59,10 +58,7 @@ from pathways.models import LANGUAGE_CODES, Partnership, Profile, Role
 
 from .models import (
     REVIEWED_STATES,
-    BouncingAddress,
     ChangeProposal,
-    Notification,
-    NotificationStatus,
     PartnershipReview,
     ProposalKind,
     ProposalState,
@@ -72,7 +68,7 @@ from .models import (
     Seat,
     Vote,
 )
-from .notifications import BOUNCING, normalised_address, notification_dedupe_key, notification_hand_over
+from .notifications import notification_dedupe_key, notifications_queue_many
 
 logger = logging.getLogger(__name__)
 
@@ -529,123 +525,6 @@ def _round_notices(*, today: date, staff: list[Person], links: _Links) -> list[N
     return notices
 
 
-# --- Queueing -------------------------------------------------------------------------------------
-
-
-def _queue_many(notices: list[Notice]) -> list[tuple[int, str]]:
-    """Write the notices into the outbox in the caller's transaction, each key once, and hand the new
-    ones to the broker after commit; returns the (id, kind) of each one this call wrote and will
-    hand over. Three queries however many notices: the keys already taken, the addresses that
-    bounce, and one INSERT … ON CONFLICT DO NOTHING RETURNING.
-
-    It does what `notifications.notification_queue` does for one notice (a savepoint and an INSERT
-    each), in bulk. The first check makes the ticks after the first of the day write nothing. A
-    sweep running at the same moment blocks on the unique index until this transaction ends and
-    then inserts nothing, and returns nothing: each notice is handed over by the sweep that wrote
-    it."""
-    if not notices:
-        return []
-    by_key = {notice.dedupe_key: notice for notice in notices}
-    taken = set(Notification.objects.filter(dedupe_key__in=list(by_key)).values_list("dedupe_key", flat=True))
-    fresh = [notice for key, notice in by_key.items() if key not in taken]
-    if not fresh:
-        return []
-    # As notification_queue does: to an address that bounces the row is written failed, with the
-    # reason, and not handed over; the ledger shows it and the editor can send it again.
-    bouncing = set(
-        BouncingAddress.objects.filter(
-            email__in={normalised_address(notice.recipient) for notice in fresh}
-        ).values_list("email", flat=True)
-    )
-    rows = [
-        {
-            "kind": notice.kind,
-            "recipient": notice.recipient,
-            "language": notice.language,
-            "dedupe_key": notice.dedupe_key,
-            "subject": notice.subject[:100],
-            "due_on": notice.due_on,
-            "context": notice.context,
-            **(
-                {"status": NotificationStatus.FAILED, "last_error": BOUNCING}
-                if normalised_address(notice.recipient) in bouncing
-                else {"status": NotificationStatus.PENDING, "last_error": ""}
-            ),
-        }
-        for notice in fresh
-    ]
-    insert = _insert_postgresql if connection.vendor == "postgresql" else _insert_orm
-    written = insert(rows)
-    pks = [pk for pk, _kind, status in written if status == NotificationStatus.PENDING]
-    transaction.on_commit(lambda: _hand_over(pks))
-    return [(pk, kind) for pk, kind, status in written if status == NotificationStatus.PENDING]
-
-
-# The columns a reminder sets on each row, with the type its values travel in; every other column
-# gets the model's default (as `Notification()` has it).
-_ROW_COLUMNS = {
-    "kind": "text",
-    "recipient": "text",
-    "language": "text",
-    "dedupe_key": "text",
-    "subject": "text",
-    "due_on": "date",
-    "context": "jsonb",
-    "status": "text",
-    "last_error": "text",
-}
-
-
-def _insert_postgresql(rows: list[dict]) -> list[tuple[int, str, str]]:
-    """One `INSERT … SELECT … FROM unnest(arrays) ON CONFLICT (dedupe_key) DO NOTHING RETURNING`:
-    each column's values travel as one array, and only the rows actually written come back.
-    `bulk_create` spent about 0.2 ms of Python per row preparing every field of every row, which
-    was most of a 400-digest sweep (bench/digest_sweep.py); this is about a tenth of that."""
-    template = Notification()  # the defaults of the columns not set per row
-    selects, constants, arrays, unnest = [], [], [], []
-    columns = []
-    for field in Notification._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        columns.append(connection.ops.quote_name(field.column))
-        kind = _ROW_COLUMNS.get(field.attname)
-        if kind is None:
-            selects.append("%s")
-            constants.append(field.get_db_prep_save(field.pre_save(template, add=True), connection))
-            continue
-        values = [row[field.attname] for row in rows]
-        if kind == "jsonb":
-            values = [json.dumps(value) for value in values]
-        unnest.append(f"%s::{'text' if kind == 'jsonb' else kind}[]")
-        arrays.append(values)
-        selects.append(f"c{len(unnest)}::{kind}")
-    names = ", ".join(f"c{index}" for index in range(1, len(unnest) + 1))
-    table = connection.ops.quote_name(Notification._meta.db_table)
-    sql = (
-        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - names from the model, values as parameters
-        f"SELECT {', '.join(selects)} FROM unnest({', '.join(unnest)}) AS rows ({names}) "
-        "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, kind, status"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*constants, *arrays])
-        return [tuple(row) for row in cursor.fetchall()]
-
-
-def _insert_orm(rows: list[dict]) -> list[tuple[int, str, str]]:
-    """The same for the embedded SQLite: `bulk_create`, then the ids of what it wrote."""
-    Notification.objects.bulk_create([Notification(**row) for row in rows], ignore_conflicts=True, batch_size=500)
-    return list(
-        Notification.objects.filter(dedupe_key__in=[row["dedupe_key"] for row in rows]).values_list(
-            "pk", "kind", "status"
-        )
-    )
-
-
-def _hand_over(pks: list[int]) -> None:
-    for pk in pks:
-        notification_hand_over(pk)
-
-
 # --- The sweep ------------------------------------------------------------------------------------
 
 
@@ -663,7 +542,7 @@ def reminders_sweep(*, now: datetime | None = None) -> dict[str, int]:
         staff = _staff()
         notices = _triage_notices(now=now, today=today, staff=staff, links=links)
         notices += _round_notices(today=today, staff=staff, links=links)
-        queued = Counter(kind for _pk, kind in _queue_many(notices))
+        queued = Counter(kind for _pk, kind in notifications_queue_many(notices))
     logger.info(
         "reminders sweep at %s (Oslo %s): due %s, newly queued %s",
         now.isoformat(),

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from governance import reminders
+from governance import notifications, reminders
 from governance.models import (
     BouncingAddress,
     ChangeProposal,
@@ -55,7 +55,7 @@ def _reminder_settings(settings):
 def handed_over(monkeypatch):
     """The ids handed to the broker after commit (never the real broker in these tests)."""
     ids: list[int] = []
-    monkeypatch.setattr(reminders, "notification_hand_over", lambda pk, **kwargs: ids.append(pk) or True)
+    monkeypatch.setattr(notifications, "notification_hand_over", lambda pk, **kwargs: ids.append(pk) or True)
     return ids
 
 
@@ -214,7 +214,7 @@ def test_the_new_notices_are_handed_to_the_broker_after_commit(
 
 @pytest.mark.django_db
 def test_the_portable_insert_used_on_sqlite_queues_the_same(local_a, editor, partnership_a, handed_over, monkeypatch):
-    monkeypatch.setattr(reminders, "_insert_postgresql", reminders._insert_orm)
+    monkeypatch.setattr(notifications, "_insert_postgresql", notifications._insert_orm)
     with_email(local_a)
     with_email(editor)
     proposal(partnership=partnership_a, age=timedelta(days=20))
@@ -252,13 +252,13 @@ def test_two_sweeps_at_the_same_moment_queue_each_notice_once(
     proposal(partnership=partnership_a, age=timedelta(days=20))
     proposal(partnership=partnership_b, age=timedelta(days=3))
     both_checked = threading.Barrier(2)
-    insert = reminders._insert_postgresql
+    insert = notifications._insert_postgresql
 
     def insert_after_both_checked(rows):
         both_checked.wait(timeout=30)
         return insert(rows)
 
-    monkeypatch.setattr(reminders, "_insert_postgresql", insert_after_both_checked)
+    monkeypatch.setattr(notifications, "_insert_postgresql", insert_after_both_checked)
     outcomes: list = [None, None]
 
     def sweep(index: int) -> None:

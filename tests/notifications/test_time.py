@@ -17,7 +17,7 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 
-from governance import reminders
+from governance import notifications, reminders
 from governance.models import ChangeProposal, Notification, ProposalState, RoundItem
 from tests.factories import make_round, make_seats
 from workers import reminder_tasks
@@ -41,7 +41,7 @@ def _reminder_settings(settings):
 
 @pytest.fixture(autouse=True)
 def _no_broker(monkeypatch):
-    monkeypatch.setattr(reminders, "notification_hand_over", lambda pk, **kwargs: True)
+    monkeypatch.setattr(notifications, "notification_hand_over", lambda pk, **kwargs: True)
 
 
 class ReferenceClock:

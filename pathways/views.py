@@ -62,10 +62,13 @@ def language_context(language: str, path: str) -> dict:
     return {"language": language, "other_language": other_language(language), "path_tail": path[len(language) + 2 :]}
 
 
-def render_page(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
-    """Render a page of this site with the language context of the request's path."""
+def render_page(
+    request: HttpRequest, template: str, context: dict, *, status: int = 200, path: str | None = None
+) -> HttpResponse:
+    """Render a page of this site with the language context of the request's path, or of `path` (the
+    page's own GET address, when a POST to another address answers with the page)."""
     language = current_language()
-    return render(request, template, language_context(language, request.path) | context, status=status)
+    return render(request, template, language_context(language, path or request.path) | context, status=status)
 
 
 def _page_groups(sections: list[PageSection], feedback: Callable[[str], str]) -> list[dict]:

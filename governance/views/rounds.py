@@ -12,7 +12,7 @@ with the reasons (409); form errors as the page with an error summary (400).
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pathways.forms import error_summary
 from pathways.models import Partnership
-from pathways.views import current_language, language_context
+from pathways.views import current_language, render_page
 
 from .. import permissions as perms
 from .. import rounds, selectors
@@ -86,12 +86,6 @@ def _partnership_url(review_round: ReviewRound, slug: str) -> str:
     return reverse("governance:round_partnership", kwargs={"year": review_round.year, "slug": slug})
 
 
-def _render(request: HttpRequest, template: str, context: dict, *, path: str, status: int = 200) -> HttpResponse:
-    """The page, with the language switch pointing at `path` (the page's own GET address, also when
-    a POST to another address answers with it)."""
-    return render(request, template, language_context(current_language(), path) | context, status=status)
-
-
 def _deadline_facts(review_round: ReviewRound) -> dict:
     """The current phase's last day and how many days are left of it, counted in Oslo."""
     deadline = review_round.deadline()
@@ -132,7 +126,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
         "current": {"round": current, **_deadline_facts(current)} if current else None,
         "may_manage": perms.can_manage_round(request.user),
     }
-    return _render(request, "governance/round_list.html", context, path=request.path)
+    return render_page(request, "governance/round_list.html", context, path=request.path)
 
 
 @login_required
@@ -149,16 +143,16 @@ def round_create(request: HttpRequest) -> HttpResponse:
                 "both_constituencies_required": True,
             }
         )
-        return _render(request, "governance/round_form.html", {"form": form}, path=path)
+        return render_page(request, "governance/round_form.html", {"form": form}, path=path)
     form = RoundForm(request.POST)
     if not form.is_valid():
         context = {"form": form, "errors": error_summary(form)}
-        return _render(request, "governance/round_form.html", context, path=path, status=400)
+        return render_page(request, "governance/round_form.html", context, path=path, status=400)
     try:
         review_round = rounds.round_create(by=request.user, **form.cleaned_data)
     except rounds.RoundRefused as refused:
         context = {"form": form, "errors": error_summary(None, refused.reasons)}
-        return _render(request, "governance/round_form.html", context, path=path, status=409)
+        return render_page(request, "governance/round_form.html", context, path=path, status=409)
     messages.success(request, _("The round for %(year)s was created.") % {"year": review_round.year})
     return redirect(_detail_url(review_round))
 
@@ -189,7 +183,7 @@ def round_detail(request: HttpRequest, year: int) -> HttpResponse:
         "next_phase": rounds.next_phase(review_round.state),
         "collecting": review_round.state == RoundState.COLLECTING,
     }
-    return _render(request, "governance/round_detail.html", context, path=request.path)
+    return render_page(request, "governance/round_detail.html", context, path=request.path)
 
 
 @login_required
@@ -202,18 +196,18 @@ def round_edit(request: HttpRequest, year: int) -> HttpResponse:
     context = {"review_round": review_round, "editing": True}
     if request.method != "POST":
         form = RoundEditForm(review_round=review_round)
-        return _render(request, "governance/round_form.html", context | {"form": form}, path=path)
+        return render_page(request, "governance/round_form.html", context | {"form": form}, path=path)
     form = RoundEditForm(request.POST, review_round=review_round)
     if not form.is_valid():
         context |= {"form": form, "errors": error_summary(form)}
-        return _render(request, "governance/round_form.html", context, path=path, status=400)
+        return render_page(request, "governance/round_form.html", context, path=path, status=400)
     try:
         rounds.round_update(round_id=review_round.pk, by=request.user, **form.cleaned_data)
     except NotPermitted:
         raise Http404 from None
     except rounds.RoundRefused as refused:
         context |= {"form": form, "errors": error_summary(None, refused.reasons)}
-        return _render(request, "governance/round_form.html", context, path=path, status=409)
+        return render_page(request, "governance/round_form.html", context, path=path, status=409)
     messages.success(request, _("The round for %(year)s was changed.") % {"year": review_round.year})
     return redirect(_detail_url(review_round))
 
@@ -261,7 +255,7 @@ def round_advance(request: HttpRequest, year: int) -> HttpResponse:
         "form": AdvanceForm(initial={"from_state": review_round.state}),
         "irreversible": review_round.state == RoundState.EDITORIAL,
     }
-    return _render(request, "governance/round_advance.html", context, path=path, status=status)
+    return render_page(request, "governance/round_advance.html", context, path=path, status=status)
 
 
 # --- A partnership's review --------------------------------------------------------------------------
@@ -348,7 +342,7 @@ def _partnership_page(
         **_deadline_facts(review_round),
     }
     path = _partnership_url(review_round, slug)
-    return _render(request, "governance/round_partnership.html", context, path=path, status=status)
+    return render_page(request, "governance/round_partnership.html", context, path=path, status=status)
 
 
 @login_required

@@ -15,7 +15,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from pathways.forms import error_summary
 from pathways.models import Partnership, Profile, Role
-from pathways.views import current_language, language_context
+from pathways.views import current_language, render_page
 
 from .. import meeting, voting
 from .. import permissions as perms
@@ -40,11 +40,6 @@ SLUG_OF = {value: slug for slug, value in CONSTITUENCY_SLUGS.items()}
 
 def _url(name: str, year: int, **kwargs) -> str:
     return reverse(f"governance:{name}", kwargs={"year": year, **kwargs})
-
-
-def _render(request: HttpRequest, template: str, context: dict, *, path: str, status: int = 200) -> HttpResponse:
-    # The language switch goes to the page itself, also when a POST answered with it.
-    return render(request, template, language_context(current_language(), path) | context, status=status)
 
 
 def _deny(request: HttpRequest, review_round: ReviewRound, what: str):
@@ -131,7 +126,7 @@ def _seats_page(
         "previous": voting.previous_round(review_round),
         "errors": errors or [],
     }
-    return _render(
+    return render_page(
         request, "governance/voting_seats.html", context, path=_url("round_seats", review_round.year), status=status
     )
 
@@ -236,7 +231,7 @@ def round_seats_copy(request: HttpRequest, year: int) -> HttpResponse:
         "assigned": review_round.seats.count(),
         "may_change": review_round.state in voting.SEAT_PHASES,
     }
-    return _render(request, "governance/voting_seats_copy.html", context, path=_url("round_seats_copy", year))
+    return render_page(request, "governance/voting_seats_copy.html", context, path=_url("round_seats_copy", year))
 
 
 # --- Voting --------------------------------------------------------------------------------------
@@ -302,7 +297,7 @@ def _votes_page(
         "total": len(rows),
         "errors": errors or [],
     }
-    return _render(
+    return render_page(
         request, "governance/voting_votes.html", context, path=_url("round_votes", review_round.year), status=status
     )
 
@@ -416,7 +411,7 @@ def _pack_page(request: HttpRequest, review_round: ReviewRound, *, bound=None, e
         "is_editor": is_editor,
         "errors": errors or [],
     }
-    return _render(
+    return render_page(
         request,
         "governance/meeting_pack.html",
         context,
@@ -489,4 +484,4 @@ def round_minutes(request: HttpRequest, year: int) -> HttpResponse:
         "seats": list(review_round.seats.select_related("partnership", "holder", "deputy")),
         "minutes": True,  # the tally's own outcome line is left out: the minutes state the outcome
     }
-    return _render(request, "governance/meeting_minutes.html", context, path=_url("round_minutes", year))
+    return render_page(request, "governance/meeting_minutes.html", context, path=_url("round_minutes", year))

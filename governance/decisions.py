@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from pathways import services as pathway_services
 from pathways.models import LANGUAGE_CODES, AdaptedSection, Pathway, Profile, Role, Section, Version, VersionKind
+from pathways.services import Refused
 
 from . import permissions as perms
 from .models import (
@@ -62,20 +63,12 @@ AWAITING_DECISION_STATES = [ProposalState.FORWARDED, *REVIEWED_STATES]
 NOTICE_KIND = "release_overrides"
 
 
-class DecisionRefused(Exception):
+class DecisionRefused(Refused):
     """The decision cannot be recorded; `reasons` says why, in words for the editor."""
 
-    def __init__(self, reasons: list[str]):
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
 
-
-class ReleaseRefused(Exception):
+class ReleaseRefused(Refused):
     """The round cannot be released; `reasons` says why, naming proposals and pathways."""
-
-    def __init__(self, reasons: list[str]):
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
 
 
 # --- Reads ------------------------------------------------------------------------------------------

@@ -42,6 +42,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from pathways.services import Refused
+
 from .models import BouncingAddress, Notification, NotificationStatus
 
 logger = logging.getLogger(__name__)
@@ -465,12 +467,8 @@ def _failed(notification: Notification, error: Exception) -> bool:
 # --- The ledger's one action -------------------------------------------------------------------
 
 
-class ResendRefused(Exception):
+class ResendRefused(Refused):
     """The notice cannot be sent again now; `reasons` say why, in words for the editor."""
-
-    def __init__(self, reasons: list[str]):
-        super().__init__("; ".join(str(reason) for reason in reasons))
-        self.reasons = reasons
 
 
 def notification_resend(*, notification_id: int, by, address_fixed: bool = False) -> Notification:

@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from pathways.models import Partnership
+from pathways.services import Refused
 
 from . import permissions as perms
 from .models import (
@@ -85,12 +86,8 @@ DEADLINE_FIELDS = ("collecting_until", "partnership_review_until", "voting_until
 QUORUM_FIELDS = ("quorum_numerator", "quorum_denominator", "both_constituencies_required")
 
 
-class RoundRefused(Exception):
+class RoundRefused(Refused):
     """The round, or something in it, may not do this now; `reasons` say why, for the user."""
-
-    def __init__(self, reasons):
-        self.reasons = [str(reason) for reason in reasons]
-        super().__init__("; ".join(self.reasons))
 
 
 # --- Dates ---------------------------------------------------------------------------------------

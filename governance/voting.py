@@ -26,6 +26,7 @@ from django.db.models import Model, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from pathways import services as pathway_services
 from pathways.models import Partnership, Profile, Role
 
 from . import permissions as perms
@@ -64,12 +65,8 @@ RECORD_PHASES = (RoundState.RESOURCE_GROUP_REVIEW, RoundState.EDITORIAL)
 VOTING_CLOSED = gettext_lazy("Voting is closed: votes are taken while the resource group reviews the proposals.")
 
 
-class Refused(Exception):
-    """The move is not allowed now; `reasons` say why, in words for the user."""
-
-    def __init__(self, reasons):
-        self.reasons = [reasons] if isinstance(reasons, str) else [str(reason) for reason in reasons]
-        super().__init__(" ".join(self.reasons))
+class Refused(pathway_services.Refused):
+    """A seat, vote, comment or record is not allowed now; `reasons` say why, in words for the user."""
 
 
 class VotingClosed(Refused):

@@ -9,6 +9,7 @@ import reversion
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from .diffing import Chunk, has_changes, word_diff
@@ -39,12 +40,19 @@ COPIED_SECTION_FIELDS = (
 )
 
 
-class PublishRefused(Exception):
-    """Publishing was refused; `reasons` says why, in words for the editor."""
+class Refused(Exception):
+    """A service said no; `reasons` say why, in words for the user. Every refusal of the services
+    (publishing, importing, the round, the votes, the decisions, a resend) is one of these, so views
+    show them alike. Given one reason or several; each is made a string in the language of the moment."""
 
-    def __init__(self, reasons: list[str]):
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
+    def __init__(self, reasons):
+        reasons = [reasons] if isinstance(reasons, str | Promise) else reasons
+        self.reasons = [str(reason) for reason in reasons]
+        super().__init__("; ".join(self.reasons))
+
+
+class PublishRefused(Refused):
+    """Publishing was refused; `reasons` says why, in words for the editor."""
 
 
 @dataclass(frozen=True)
@@ -347,10 +355,8 @@ def version_export_markdown(version: Version, *, language: str, slugs: Iterable[
     return "\n".join(lines)
 
 
-class ImportRefused(Exception):
-    def __init__(self, reasons: list[str]):
-        super().__init__("; ".join(reasons))
-        self.reasons = reasons
+class ImportRefused(Refused):
+    """The file cannot be imported; `reasons` says why."""
 
 
 def adaptation_import(*, partnership: Partnership, data: dict, by) -> LocalAdaptation:

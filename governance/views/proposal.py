@@ -233,7 +233,7 @@ def _page(
 def _refused(request: HttpRequest, proposal_id: int, refused: services.TransitionRefused, bound: dict) -> HttpResponse:
     # Fetched again: the move was refused because the proposal changed, and the page shows it as it is.
     proposal = _proposal_or_404(request, proposal_id)
-    return _page(request, proposal, bound=bound, errors=[{"href": "", "text": str(refused)}], status=409)
+    return _page(request, proposal, bound=bound, errors=error_summary(None, [str(refused)]), status=409)
 
 
 def _done(request: HttpRequest, proposal_id: int, action: str) -> HttpResponse:

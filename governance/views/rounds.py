@@ -251,7 +251,7 @@ def round_advance(request: HttpRequest, year: int) -> HttpResponse:
         "next_label": rounds.phase_label(next_state) if next_state else "",
         "effect": STEP_EFFECTS.get(review_round.state, ""),
         "reasons": reasons,
-        "errors": [{"href": "", "text": reason} for reason in reasons] if status == 409 else [],
+        "errors": error_summary(None, reasons) if status == 409 else [],
         "form": AdvanceForm(initial={"from_state": review_round.state}),
         "irreversible": review_round.state == RoundState.EDITORIAL,
     }

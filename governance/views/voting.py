@@ -74,10 +74,6 @@ def _item_or_404(review_round: ReviewRound, proposal_id: int) -> RoundItem:
     return found
 
 
-def _reasons(refused: voting.Refused) -> list[dict]:
-    return [{"href": "", "text": reason} for reason in refused.reasons]
-
-
 # --- Seats (the responsible editor) ----------------------------------------------------------------
 
 
@@ -167,7 +163,9 @@ def round_seat_assign(request: HttpRequest, year: int, partnership: str, constit
     except NotPermitted:
         raise Http404 from None
     except voting.Refused as refused:
-        return _seats_page(request, review_round, bound={prefix: form}, errors=_reasons(refused), status=409)
+        return _seats_page(
+            request, review_round, bound={prefix: form}, errors=error_summary(None, refused.reasons), status=409
+        )
     messages.success(
         request,
         _("The %(constituency)s seat of %(partnership)s is saved.")
@@ -186,14 +184,14 @@ def round_seat_absent(request: HttpRequest, year: int, partnership: str, constit
     form = AbsentForm(request.POST)
     if not form.is_valid():
         return _seats_page(
-            request, review_round, errors=[{"href": "", "text": _("Say whether the holder is absent.")}], status=400
+            request, review_round, errors=error_summary(None, [_("Say whether the holder is absent.")]), status=400
         )
     try:
         voting.seat_set_absent(seat=seat, absent=form.cleaned_data["absent"], by=request.user)
     except NotPermitted:
         raise Http404 from None
     except voting.Refused as refused:
-        return _seats_page(request, review_round, errors=_reasons(refused), status=409)
+        return _seats_page(request, review_round, errors=error_summary(None, refused.reasons), status=409)
     if form.cleaned_data["absent"]:
         text = _("The holder of the %(constituency)s seat of %(partnership)s is marked absent: the deputy votes.")
     else:
@@ -216,7 +214,7 @@ def round_seats_copy(request: HttpRequest, year: int) -> HttpResponse:
         except NotPermitted:
             raise Http404 from None
         except voting.Refused as refused:
-            return _seats_page(request, review_round, errors=_reasons(refused), status=409)
+            return _seats_page(request, review_round, errors=error_summary(None, refused.reasons), status=409)
         messages.success(
             request,
             _("%(count)s seats copied from %(year)s.") % {"count": len(result.created), "year": previous.year},
@@ -318,11 +316,11 @@ def round_vote(request: HttpRequest, year: int, proposal_id: int) -> HttpRespons
     form = VoteForm(request.POST, prefix=prefix)
     # Refused before the form is looked at: nothing typed could make these votes count.
     if review_round.state != RoundState.RESOURCE_GROUP_REVIEW:
-        return _votes_page(request, review_round, errors=[{"href": "", "text": voting.VOTING_CLOSED}], status=403)
+        return _votes_page(request, review_round, errors=error_summary(None, [voting.VOTING_CLOSED]), status=403)
     seat = voting.seat_held(request.user, review_round)
     if not voting.votes_for(seat, request.user):
         return _votes_page(
-            request, review_round, errors=[{"href": "", "text": voting.no_vote_reason(seat, request.user)}], status=403
+            request, review_round, errors=error_summary(None, [voting.no_vote_reason(seat, request.user)]), status=403
         )
     if not form.is_valid():
         return _votes_page(request, review_round, bound={prefix: form}, errors=error_summary(form), status=400)
@@ -335,9 +333,13 @@ def round_vote(request: HttpRequest, year: int, proposal_id: int) -> HttpRespons
             comment=form.cleaned_data["comment"],
         )
     except (voting.VotingClosed, voting.NoVote) as refused:
-        return _votes_page(request, review_round, bound={prefix: form}, errors=_reasons(refused), status=403)
+        return _votes_page(
+            request, review_round, bound={prefix: form}, errors=error_summary(None, refused.reasons), status=403
+        )
     except voting.Refused as refused:
-        return _votes_page(request, review_round, bound={prefix: form}, errors=_reasons(refused), status=409)
+        return _votes_page(
+            request, review_round, bound={prefix: form}, errors=error_summary(None, refused.reasons), status=409
+        )
     messages.success(request, _("Your vote on proposal #%(number)s is saved.") % {"number": proposal_id})
     return redirect(_url("round_votes", year) + f"#forslag-{proposal_id}")
 
@@ -357,7 +359,9 @@ def round_comment(request: HttpRequest, year: int, proposal_id: int) -> HttpResp
     except NotPermitted:
         raise Http404 from None
     except voting.Refused as refused:
-        return _votes_page(request, review_round, bound={prefix: form}, errors=_reasons(refused), status=409)
+        return _votes_page(
+            request, review_round, bound={prefix: form}, errors=error_summary(None, refused.reasons), status=409
+        )
     messages.success(request, _("Your comment on proposal #%(number)s is saved.") % {"number": proposal_id})
     return redirect(_url("round_votes", year) + f"#forslag-{proposal_id}")
 
@@ -458,7 +462,9 @@ def round_meeting_record(request: HttpRequest, year: int, proposal_id: int) -> H
     except NotPermitted:
         raise Http404 from None
     except voting.Refused as refused:
-        return _pack_page(request, review_round, bound={prefix: form}, errors=_reasons(refused), status=409)
+        return _pack_page(
+            request, review_round, bound={prefix: form}, errors=error_summary(None, refused.reasons), status=409
+        )
     messages.success(
         request, _("The meeting's recommendation on proposal #%(number)s is recorded.") % {"number": proposal_id}
     )

@@ -3,7 +3,7 @@ the worker's clock) and call the services that decide what is due."""
 
 from celery import shared_task
 
-from governance import reminders
+from governance import reminders, rounds
 
 
 @shared_task(name="workers.reminders_sweep")
@@ -16,7 +16,4 @@ def reminders_sweep_task() -> dict:
 @shared_task(name="workers.advance_rounds")
 def advance_rounds() -> int:
     """End every round phase whose last day is over in Oslo (governance.rounds)."""
-    from governance.rounds import rounds_advance_due  # another helper's module: imported when run
-
-    moved = rounds_advance_due(now=reminders.database_now())
-    return len(moved or [])
+    return len(rounds.rounds_advance_due(now=reminders.database_now()))

@@ -15,7 +15,7 @@ Measured in the same run, in --rounds interleaved rounds (7), medians in ms:
   local editors joined to the untriaged proposals of their partnership received before the digest
   cut-off (`now - DIGEST_AFTER_DAYS`), counted per recipient (`Profile` → `ChangeProposal`, one
   SELECT);
-- **sweep**: `governance.reminders.reminders_sweep()` as the beat's task runs it, with the
+- **sweep**: `governance.outbox.reminders.reminders_sweep()` as the beat's task runs it, with the
   database's clock (`REMINDER_HOUR=0`, so it is due whenever the bench runs): who, the counts, one
   INSERT of all the notices, and the commit. Before each round the notices of the previous round are
   deleted (untimed). The hand-over to the broker after commit is replaced by collecting the ids (no
@@ -65,7 +65,7 @@ def fill(args, rng: random.Random) -> tuple[int, float]:
     from django.db import connection
 
     from governance.models import ChangeProposal
-    from governance.reminders import database_now
+    from governance.outbox.reminders import database_now
     from pathways.models import HealthTrust, Partnership, Profile, Role
 
     start = time.perf_counter()
@@ -130,7 +130,7 @@ def reference_counts() -> dict[str, int]:
     from django.conf import settings
     from django.db.models import Count
 
-    from governance.reminders import database_now
+    from governance.outbox.reminders import database_now
     from pathways.models import Profile, Role
 
     cutoff = database_now() - datetime.timedelta(days=settings.DIGEST_AFTER_DAYS)
@@ -183,9 +183,9 @@ def main() -> int:
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
-        from governance import notifications, reminders
         from governance.models import Notification
-        from governance.notifications import notification_send
+        from governance.outbox import notifications, reminders
+        from governance.outbox.notifications import notification_send
 
         # Django's in-memory backend: the e-mails are counted in mail.outbox.
         settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}

@@ -17,7 +17,7 @@ Measured in this process with the Django test client (production settings: DEBUG
 session store), logged in with `force_login` as `redaktor` (the responsible editor):
 
 - **dashboard**: GET /nb/redaksjon/runder/<year>/oversikt/, the whole request;
-- **tally**: `governance.tally.round_tallies(round)`, the vote count of every proposal in the round;
+- **tally**: `governance.rounds.tally.round_tallies(round)`, the vote count of every proposal in the round;
 - **decisions CSV**: GET /nb/redaksjon/runder/<year>/vedtak.csv, the whole request.
 
 Each is timed --requests times (30) per size in interleaved rounds (the process switches its
@@ -261,7 +261,7 @@ def main() -> int:
         from django.test import Client
         from django.test.utils import CaptureQueriesContext
 
-        from governance.tally import round_tallies
+        from governance.rounds.tally import round_tallies
 
         rounds, clients, urls = {}, {}, {}
         for size, count in SIZES.items():

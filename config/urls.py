@@ -5,6 +5,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from config import views
+from governance.proposals import urls as proposal_urls
+from governance.rounds import urls as round_urls
 from pathways import views as pathway_views
 
 urlpatterns = [
@@ -12,7 +14,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/feedback/", include("feedback.api_urls")),
-    path("api/v1/proposals/", include("governance.api_urls")),
+    path("api/v1/proposals/", include(proposal_urls.api_urlpatterns)),
     path("api/v1/", include("pathways.api_urls")),
     path("admin/", admin.site.urls),
 ]
@@ -22,7 +24,7 @@ urlpatterns += i18n_patterns(
     path("redaksjon/", include("governance.urls")),
     path("redaksjon/", include("pathways.staff_urls")),
     path("", include("feedback.urls")),
-    path("", include("governance.public_urls")),
+    path("", include(round_urls.public_urlpatterns)),
     path("", include("pathways.urls")),
     prefix_default_language=True,
 )

@@ -5,3 +5,12 @@ from django.utils.translation import gettext_lazy as _
 class FeedbackConfig(AppConfig):
     name = "feedback"
     verbose_name = _("Reader feedback")
+
+    def ready(self) -> None:
+        # The reader hears what became of their feedback: governance tells of each move of a
+        # proposal, inside the move's transaction, without knowing who listens.
+        from governance.signals import proposal_moved
+
+        from .outcomes import proposal_outcome_notify
+
+        proposal_moved.connect(proposal_outcome_notify, dispatch_uid="feedback.outcomes")

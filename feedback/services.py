@@ -1,5 +1,5 @@
 """Receiving reader feedback: one transaction writes the proposal, the submission and the receipt
-e-mail's outbox row; the e-mail goes to the broker after commit (governance.notifications)."""
+e-mail's outbox row; the e-mail goes to the broker after commit (governance.outbox.notifications)."""
 
 import calendar
 import hashlib
@@ -9,12 +9,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from governance.models import BouncingAddress, ChangeProposal, Notification, NotificationStatus, ProposalSource
-from governance.notifications import notification_queue
-from governance.personal_data import may_contain_personal_data
-from governance.services import proposal_create, proposal_redact_personal_data, proposal_withdraw
+from governance.outbox.notifications import notification_queue
+from governance.proposals.personal_data import may_contain_personal_data
+from governance.proposals.services import proposal_create, proposal_redact_personal_data, proposal_withdraw
 
 from .context import FeedbackContext
 from .models import Submission
@@ -23,7 +24,9 @@ logger = logging.getLogger(__name__)
 
 
 def status_url(submission: Submission) -> str:
-    return f"{settings.SITE_URL}/{submission.language}/tilbakemelding/{submission.token}/"
+    """The private status page's full address, in the written standard the reader wrote in."""
+    with translation.override(submission.language):
+        return settings.SITE_URL + reverse("feedback:status", kwargs={"token": submission.token})
 
 
 def _fingerprint(*, source: str, context: FeedbackContext, description: str) -> str:

@@ -5,11 +5,12 @@ import logging
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from governance.models import ChangeProposal, ProposalState
-from governance.services import TransitionRefused
+from governance.proposals.services import TransitionRefused
 from pathways.forms import error_summary
 from pathways.throttle import over_limit
 from pathways.views import current_language, language_context
@@ -90,7 +91,7 @@ def feedback_form(request: HttpRequest) -> HttpResponse:
     submission, _created = feedback_submit(
         cleaned=form.cleaned_data, context=context, language=language, source=client_address(request)
     )
-    return redirect(f"/{language}/tilbakemelding/{submission.token}/?sendt=1")
+    return redirect(reverse("feedback:status", kwargs={"token": submission.token}) + "?sendt=1")
 
 
 def _submission_or_404(token: str) -> Submission:
@@ -162,7 +163,7 @@ def feedback_withdraw_view(request: HttpRequest, token: str) -> HttpResponse:
             state = ChangeProposal.objects.filter(pk=submission.proposal_id).values_list("state", flat=True).get()
             error = _withdraw_refusal(state)
         else:
-            return redirect(f"/{language}/tilbakemelding/{submission.token}/")
+            return redirect("feedback:status", token=submission.token)
     response = render(
         request,
         "feedback/withdraw_confirm.html",

@@ -2,7 +2,7 @@
 
 A proposal starts in `new`, whether a reader sent it through the page link or a professional filed
 it. Transitions are small methods on the model (guard and set fields); their side effects live in
-`governance.services`.
+`governance.proposals.services`.
 """
 
 import reversion
@@ -139,7 +139,7 @@ class ChangeProposal(ConcurrentTransitionMixin, models.Model):
     def is_closed(self) -> bool:
         return self.state in CLOSED_STATES
 
-    # Transitions guard and set fields only; governance.services saves, audits and notifies.
+    # Transitions guard and set fields only; governance.proposals.services saves, audits and notifies.
     # `permission` is checked by the services with django_fsm.has_transition_perm.
 
     @transition(
@@ -340,7 +340,7 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    # The ledger (governance.notifications): what the notice is about ("governance.changeproposal:42")
+    # The ledger (governance.outbox.notifications): what the notice is about ("governance.changeproposal:42")
     # and for which day, the two parts of the dedupe key besides kind and recipient; when a failed
     # attempt may be tried again; and who last asked for it to be sent again.
     subject = models.CharField(_("about"), max_length=100, blank=True)
@@ -371,7 +371,7 @@ class Notification(models.Model):
 # `ReviewRound` walks the phases of seed 004's yearly cycle. Which proposals belong to a round is
 # `RoundItem` (a postponed proposal gets an item in each round it is carried into); votes are per
 # `Seat` and proposal. Side effects and the reasons a phase may not be left live in
-# `governance.rounds`, `governance.voting` and `governance.decisions`.
+# `governance.rounds`, `governance.rounds.voting` and `governance.rounds.decisions`.
 
 
 class RoundState(models.TextChoices):
@@ -393,14 +393,11 @@ PHASE_DEADLINES = {
 }
 
 
-def _round_may_advance(review_round) -> bool:
-    from .rounds import round_blockers
-
-    return not round_blockers(review_round)
-
-
 class ReviewRound(ConcurrentTransitionMixin, models.Model):
-    """One year's innspillsrunde, producing the revision `year`."""
+    """One year's innspillsrunde, producing the revision `year`.
+
+    Its transitions only set fields: whether a phase may be left is asked by the one service that
+    moves a round, `governance.rounds.phases.round_advance`, under the round's row lock."""
 
     year = models.PositiveIntegerField(_("revision year"), unique=True)
     state = FSMField(_("phase"), default=RoundState.PLANNED, choices=RoundState.choices, protected=True)
@@ -444,7 +441,7 @@ class ReviewRound(ConcurrentTransitionMixin, models.Model):
         field = PHASE_DEADLINES.get(self.state)
         return getattr(self, field) if field else None
 
-    @transition(field=state, source=RoundState.PLANNED, target=RoundState.COLLECTING, conditions=[_round_may_advance])
+    @transition(field=state, source=RoundState.PLANNED, target=RoundState.COLLECTING)
     def open(self) -> None:
         self.opened_at = timezone.now()
 
@@ -452,7 +449,6 @@ class ReviewRound(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=RoundState.COLLECTING,
         target=RoundState.PARTNERSHIP_REVIEW,
-        conditions=[_round_may_advance],
     )
     def start_partnership_review(self) -> None:
         pass
@@ -461,7 +457,6 @@ class ReviewRound(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=RoundState.PARTNERSHIP_REVIEW,
         target=RoundState.RESOURCE_GROUP_REVIEW,
-        conditions=[_round_may_advance],
     )
     def start_resource_group_review(self) -> None:
         pass
@@ -470,16 +465,15 @@ class ReviewRound(ConcurrentTransitionMixin, models.Model):
         field=state,
         source=RoundState.RESOURCE_GROUP_REVIEW,
         target=RoundState.EDITORIAL,
-        conditions=[_round_may_advance],
     )
     def start_editorial(self) -> None:
         pass
 
-    @transition(field=state, source=RoundState.EDITORIAL, target=RoundState.RELEASED, conditions=[_round_may_advance])
+    @transition(field=state, source=RoundState.EDITORIAL, target=RoundState.RELEASED)
     def release(self) -> None:
         self.released_at = timezone.now()
 
-    @transition(field=state, source=RoundState.RELEASED, target=RoundState.CLOSED, conditions=[_round_may_advance])
+    @transition(field=state, source=RoundState.RELEASED, target=RoundState.CLOSED)
     def close(self) -> None:
         self.closed_at = timezone.now()
 

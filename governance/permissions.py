@@ -66,19 +66,6 @@ can_decide_proposal = for_transition(can_decide)
 can_forward_proposal = for_transition(can_forward)
 
 
-def proposal_or_404(user, proposal_id: int, queryset=None):
-    """The proposal if the user may see it; 404 (never 403) otherwise, and the attempt is logged."""
-    from .models import ChangeProposal
-
-    proposal = (queryset if queryset is not None else ChangeProposal.objects).filter(pk=proposal_id).first()
-    if proposal is None:
-        raise Http404
-    if not can_view(user, proposal):
-        logger.warning("proposal access denied: user=%s proposal=%s", getattr(user, "pk", None), proposal_id)
-        raise Http404
-    return proposal
-
-
 def filer_profile_or_404(user) -> Profile:
     """Who may file: anyone whose profile ties them to a partnership (local editors, resource-group
     members, professionals) and the responsible editor. Others get a 404, like every staff page."""

@@ -5,11 +5,10 @@ nothing. No real people: the users are roles, the text is written for the demo."
 
 import functools
 import json
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -364,45 +363,6 @@ def load_bergen_adaptation(partnership: Partnership, pathway: Pathway, editor) -
     return adaptation
 
 
-# The yearly round for the 2027 revision, not yet opened. Its deadlines are the last days of the phases.
-DEMO_ROUND = {
-    "year": 2027,
-    "collecting_until": date(2027, 1, 31),
-    "partnership_review_until": date(2027, 2, 28),
-    "voting_until": date(2027, 3, 31),
-    "editorial_until": date(2027, 4, 30),
-    "meeting_on": date(2027, 3, 18),
-}
-SEAT_USERS = (("hf", "hospital_trust"), ("kommune", "municipality"))
-
-
-def load_round(partnerships: dict[str, Partnership]) -> int:
-    """The planned round 2027 with the resource group's 38 seats: in each partnership
-    `ressurs-<slug>-hf` holds the hospital-trust seat and `ressurs-<slug>-kommune` the municipality
-    seat. Seats already there are left alone. Four queries however many partnerships.
-
-    The governance models are looked up by name: pathways imports nothing of governance."""
-    ReviewRound = apps.get_model("governance", "ReviewRound")
-    Seat = apps.get_model("governance", "Seat")
-    year, dates = DEMO_ROUND["year"], {k: v for k, v in DEMO_ROUND.items() if k != "year"}
-    review_round, _ = ReviewRound.objects.get_or_create(year=year, defaults=dates)
-    taken = set(Seat.objects.filter(review_round=review_round).values_list("partnership_id", "constituency"))
-    holders = dict(get_user_model().objects.filter(username__startswith="ressurs-").values_list("username", "pk"))
-    seats = [
-        Seat(
-            review_round=review_round,
-            partnership=partnership,
-            constituency=constituency,
-            holder_id=holders[f"ressurs-{slug}-{suffix}"],
-        )
-        for slug, partnership in partnerships.items()
-        for suffix, constituency in SEAT_USERS
-        if (partnership.pk, constituency) not in taken and f"ressurs-{slug}-{suffix}" in holders
-    ]
-    Seat.objects.bulk_create(seats)
-    return len(taken) + len(seats)
-
-
 def load_demo() -> dict[str, int]:
     partnerships = load_partnerships()
     users = load_users(partnerships)
@@ -417,10 +377,8 @@ def load_demo() -> dict[str, int]:
         pathways[data["slug"]] = load_pathway(data, position, editor)
     if "angst" in pathways:
         load_bergen_adaptation(partnerships["bergen"], pathways["angst"], users["lokal-bergen"])
-    seats = load_round(partnerships)
     return {
         "partnerships": len(partnerships),
         "pathways": len(pathways),
         "users": get_user_model().objects.count(),
-        "seats": seats,
     }

@@ -10,6 +10,8 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
@@ -34,14 +36,20 @@ from .pages import (
 )
 from .services import version_export, version_export_markdown
 
-FEEDBACK_PATH = "/{language}/tilbakemelding/"
 
+def feedback_links(language: str, pathway_slug: str, version: str, local: str = "") -> Callable[[str], str]:
+    """The "report an error" link of each section of one page: the feedback form's URL (by its name:
+    the URL is the feedback app's to choose) with the section's context in the query."""
+    with translation.override(language):
+        form = reverse("feedback:form")
 
-def feedback_url(language: str, pathway_slug: str, section_slug: str, version: str, local: str = "") -> str:
-    query = {"forlop": pathway_slug, "seksjon": section_slug, "versjon": version}
-    if local:
-        query["lokal"] = local
-    return FEEDBACK_PATH.format(language=language) + "?" + urlencode(query)
+    def link(section_slug: str) -> str:
+        query = {"forlop": pathway_slug, "seksjon": section_slug, "versjon": version}
+        if local:
+            query["lokal"] = local
+        return form + "?" + urlencode(query)
+
+    return link
 
 
 def other_language(language: str) -> str:
@@ -127,7 +135,7 @@ def _render_version_page(request: HttpRequest, version: Version, language: str, 
             "pathway": pathway,
             "version": version,
             "title": version.title(language),
-            "groups": _page_groups(sections, lambda slug: feedback_url(language, pathway.slug, slug, version.number)),
+            "groups": _page_groups(sections, feedback_links(language, pathway.slug, version.number)),
             "is_current": is_current,
             **language_context(language, request.path),
         },
@@ -289,10 +297,7 @@ def adaptation_detail(request: HttpRequest, partnership_slug: str, slug: str) ->
             "version": version,
             "adaptation": adaptation,
             "title": adaptation.title(language) or version.title(language),
-            "groups": _page_groups(
-                sections,
-                lambda slug: feedback_url(language, pathway.slug, slug, version.number, local),
-            ),
+            "groups": _page_groups(sections, feedback_links(language, pathway.slug, version.number, local)),
             "is_current": True,
             **language_context(language, request.path),
         },

@@ -3,12 +3,13 @@ the worker's clock) and call the services that decide what is due."""
 
 from celery import shared_task
 
-from governance import reminders, rounds
+from governance.outbox import reminders
+from governance.rounds import phases
 
 
 @shared_task(name="workers.reminders_sweep")
 def reminders_sweep_task() -> dict:
-    """Queue the reminders and digests that are due (governance.reminders), each once however often
+    """Queue the reminders and digests that are due (governance.outbox.reminders), each once however often
     this runs and on however many workers. The sweep reads the database's clock itself."""
     return reminders.reminders_sweep()
 
@@ -16,4 +17,4 @@ def reminders_sweep_task() -> dict:
 @shared_task(name="workers.advance_rounds")
 def advance_rounds() -> int:
     """End every round phase whose last day is over in Oslo (governance.rounds)."""
-    return len(rounds.rounds_advance_due(now=reminders.database_now()))
+    return len(phases.rounds_advance_due(now=reminders.database_now()))

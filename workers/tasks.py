@@ -4,7 +4,7 @@ from celery import shared_task
 from django.conf import settings
 
 from feedback.services import feedback_retention
-from governance.notifications import DeliveryDeferred, notification_send, notifications_requeue
+from governance.outbox.notifications import DeliveryDeferred, notification_send, notifications_requeue
 
 
 @shared_task(name="workers.ping")

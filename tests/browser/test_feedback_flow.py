@@ -51,7 +51,7 @@ def site(browser_tools, live_server, transactional_db, settings, monkeypatch, ed
     no broker is involved."""
     settings.FEEDBACK_MIN_SECONDS = 0
     settings.SITE_URL = live_server.url
-    monkeypatch.setattr("governance.notifications.notification_hand_over", lambda pk: False)
+    monkeypatch.setattr("governance.outbox.notifications.notification_hand_over", lambda pk: False)
     make_pathway(editor=editor)
     return live_server.url
 

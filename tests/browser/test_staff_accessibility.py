@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 import pytest
 from django.db import connection
 
-from governance import services
 from governance.models import AuditEntry, ChangeProposal, ProposalKind, ProposalSource, ProposalState, RejectReason
+from governance.proposals import services
 from pathways.models import Section, VersionKind
 from pathways.services import adaptation_create, pathway_publish, section_update
 from tests.browser.conftest import FAILING_IMPACTS, axe_violations, chromium, format_violations
@@ -70,7 +70,7 @@ def site(browser_tools, live_server, transactional_db, settings, monkeypatch, ed
     on with proposal_transition (minor correction, local matter, held, rejected), plus one on the
     common text (no partnership) for the responsible editor to assign."""
     settings.SITE_URL = live_server.url
-    monkeypatch.setattr("governance.notifications.notification_hand_over", lambda pk: False)
+    monkeypatch.setattr("governance.outbox.notifications.notification_hand_over", lambda pk: False)
     pathway = make_pathway(editor=editor)
     seen = pathway.current_version
     adaptation_create(partnership=partnership_a, pathway=pathway, by=local_a, title_nb="Angst i Vest")

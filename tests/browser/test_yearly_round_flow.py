@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from governance.demo import load_demo
 from governance.models import ChangeProposal, ProposalState, ReviewRound, RoundState, Seat
-from pathways.demo import DEMO_PASSWORD, load_demo
+from pathways.demo import DEMO_PASSWORD
 from pathways.models import Pathway, Version
 from tests.browser.conftest import assert_no_serious_axe_violations, chromium
 
@@ -40,7 +41,7 @@ def demo_site(browser_tools, live_server, transactional_db, settings, monkeypatc
     # Everyone logs in from 127.0.0.1 here, as a meeting room behind one address would: only failed
     # log-ins are throttled, so the default limit stays.
     # No broker here: notices stay queued in the outbox, which is all this test needs.
-    monkeypatch.setattr("governance.notifications.notification_hand_over", lambda pk: False)
+    monkeypatch.setattr("governance.outbox.notifications.notification_hand_over", lambda pk: False)
     load_demo()
     section = Pathway.objects.get(slug=PATHWAY).sections.filter(kind="service").order_by("position").first()
     holders = list(

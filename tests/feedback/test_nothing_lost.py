@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from feedback.models import Submission
 from governance.models import ChangeProposal, Notification, NotificationStatus
-from governance.notifications import notification_hand_over, notifications_requeue
+from governance.outbox.notifications import notification_hand_over, notifications_requeue
 from pathways.views import server_error
 from tests import support
 

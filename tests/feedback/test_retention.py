@@ -13,7 +13,7 @@ from feedback.context import FeedbackContext
 from feedback.models import Submission
 from feedback.services import feedback_retention, feedback_submit, feedback_withdraw
 from governance.models import BouncingAddress, ChangeProposal, Notification, NotificationStatus
-from governance.services import proposal_redact_personal_data
+from governance.proposals.services import proposal_redact_personal_data
 
 pytestmark = pytest.mark.django_db
 

@@ -180,7 +180,7 @@ def test_nynorsk_withdraw(client, submission):
 def test_status_page_shows_the_outcome_the_editors_gave(client, pathway, editor):
     from feedback.models import Submission
     from governance.models import RejectReason
-    from governance.services import proposal_create, proposal_transition
+    from governance.proposals.services import proposal_create, proposal_transition
 
     proposal = proposal_create(source="reader", kind="error", language="nb", description="Feil.", pathway=pathway)
     submission = Submission.objects.create(proposal=proposal, dedupe_key="outcome-test", language="nb")
@@ -197,7 +197,7 @@ def test_status_page_shows_the_outcome_the_editors_gave(client, pathway, editor)
 
 def test_status_page_of_a_merged_proposal_follows_the_kept_one(client, pathway, editor):
     from feedback.models import Submission
-    from governance.services import proposal_create, proposal_merge
+    from governance.proposals.services import proposal_create, proposal_merge
 
     kept = proposal_create(source="reader", kind="error", language="nb", description="Feil A.", pathway=pathway)
     merged = proposal_create(source="reader", kind="error", language="nb", description="Feil A igjen.", pathway=pathway)

@@ -14,10 +14,10 @@ from drf_spectacular.validation import validate_schema
 from rest_framework.authtoken.models import Token
 
 from governance import permissions as perms
-from governance.api import TRANSITION_FIELDS
 from governance.models import AuditEntry, ChangeProposal, ProposalState, RejectReason
-from governance.selectors import proposals_visible_to
-from governance.services import proposal_create, proposal_redact_personal_data
+from governance.proposals.api import TRANSITION_FIELDS
+from governance.proposals.selectors import proposals_visible_to
+from governance.proposals.services import proposal_create, proposal_redact_personal_data
 from pathways.models import LocalAdaptation
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from django.utils import translation
 from reversion.models import Version as HistoryVersion
 
 from governance.models import AuditEntry, ChangeProposal, ProposalState, RejectReason
-from governance.services import TransitionRefused, proposal_create, proposal_transition
+from governance.proposals.services import TransitionRefused, proposal_create, proposal_transition
 from tests.support import wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -1,4 +1,4 @@
-"""The proposal page (governance.views.proposal): what it shows, every move made from it, and who
+"""The proposal page (governance.proposals.views.proposal): what it shows, every move made from it, and who
 may do what. The cast is in tests/conftest.py; the `pathway` fixture publishes "angst" 2026."""
 
 import re
@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from reversion.models import Version as HistoryEntry
 
 from feedback.models import Submission
-from governance import services
 from governance.models import AuditEntry, ChangeProposal, ProposalKind, ProposalSource, ProposalState, RejectReason
+from governance.proposals import services
 from pathways.models import VersionKind
 from pathways.services import adaptation_create, pathway_publish, section_update
 from tests.governance.test_personal_data import make_id

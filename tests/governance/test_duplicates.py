@@ -1,4 +1,4 @@
-"""Likely duplicates (governance.duplicates): pg_trgm similarity among the open proposals on the same
+"""Likely duplicates (governance.proposals.duplicates): pg_trgm similarity among the open proposals on the same
 section, of the same partnership, that the user may see; and merging one from the proposal page."""
 
 import re
@@ -6,9 +6,9 @@ import re
 import pytest
 from django.db import connection
 
-from governance import services
-from governance.duplicates import MAX_SUGGESTIONS, proposal_duplicates
 from governance.models import ProposalState, RejectReason
+from governance.proposals import services
+from governance.proposals.duplicates import MAX_SUGGESTIONS, proposal_duplicates
 from tests.governance.test_detail import as_user, make_proposal, submit, submitter_count, url
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]

@@ -1,5 +1,5 @@
 """Filing a change proposal from the staff pages at /<lang>/redaksjon/forslag/nytt/ (governance/views/
-filing.py `proposal_file`, governance.services.proposal_file): who may file, the two steps, what
+filing.py `proposal_file`, governance.proposals.services.proposal_file): who may file, the two steps, what
 Preview shows, what Send stores, and how the form meets careless or hostile input.
 
 The cast is the shared one from tests/conftest.py; `pathway` is "angst" 2026 with the sections
@@ -14,8 +14,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from reversion.models import Version as HistoryEntry
 
-from governance.forms_filing import DESCRIPTION_MAX_LENGTH, SUGGESTION_MAX_LENGTH
 from governance.models import ChangeProposal, ProposalKind, ProposalSource, ProposalState
+from governance.proposals.forms import DESCRIPTION_MAX_LENGTH, SUGGESTION_MAX_LENGTH
 from pathways.models import Profile, Role, VersionKind
 from pathways.services import pathway_publish, section_update
 from tests.factories import make_pathway

@@ -1,4 +1,4 @@
-"""The personal-data detector for reader feedback (governance.personal_data.py). Pure Python, no Django.
+"""The personal-data detector for reader feedback (governance.proposals.personal_data.py). Pure Python, no Django.
 
 Every identity number here is made by `with_check_digits` below, never copied from anywhere. To keep
 clear of real people the ordinary numbers use birth years 2030–2039 (two-digit years 30–39 with an
@@ -11,8 +11,8 @@ import logging
 
 import pytest
 
-from governance import personal_data
-from governance.personal_data import Finding, find_personal_data, may_contain_personal_data, redact
+from governance.proposals import personal_data
+from governance.proposals.personal_data import Finding, find_personal_data, may_contain_personal_data, redact
 
 K1_WEIGHTS = (3, 7, 6, 1, 8, 9, 4, 5, 2)
 K2_WEIGHTS = (5, 4, 3, 2, 7, 6, 5, 4, 3, 2)

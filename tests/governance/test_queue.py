@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext, override
 
 from governance.models import AuditEntry, ChangeProposal, ProposalKind, ProposalSource, ProposalState, RejectReason
-from governance.selectors import Cursor
-from governance.services import proposal_create, proposal_redact_personal_data, proposal_transition
+from governance.proposals.selectors import Cursor
+from governance.proposals.services import proposal_create, proposal_redact_personal_data, proposal_transition
 from pathways.models import VersionKind
 from pathways.services import pathway_publish, section_update
 from tests.factories import make_pathway

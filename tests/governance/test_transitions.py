@@ -10,7 +10,7 @@ import pytest
 from reversion.models import Version as HistoryVersion
 
 from governance.models import REVIEWED_STATES, AuditEntry, ChangeProposal, ProposalState, RejectReason
-from governance.services import ACTIONS, NotPermitted, TransitionRefused, proposal_create, proposal_transition
+from governance.proposals.services import ACTIONS, NotPermitted, TransitionRefused, proposal_create, proposal_transition
 from pathways.models import LocalAdaptation
 
 pytestmark = pytest.mark.django_db

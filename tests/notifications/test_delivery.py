@@ -25,7 +25,7 @@ from django.core import mail
 from django.utils import timezone
 
 from governance.models import BouncingAddress, Notification, NotificationStatus
-from governance.notifications import (
+from governance.outbox.notifications import (
     BOUNCING,
     DeliveryDeferred,
     classify_failure,
@@ -195,7 +195,7 @@ def test_requeue_releases_stale_claims_and_fails_those_on_their_last_attempt(set
     settings.NOTIFICATION_CLAIM_STALE_SECONDS = 60
     settings.NOTIFICATION_MAX_ATTEMPTS = 3
     handed = []
-    monkeypatch.setattr("governance.notifications.notification_hand_over", lambda pk, **kw: handed.append(pk))
+    monkeypatch.setattr("governance.outbox.notifications.notification_hand_over", lambda pk, **kw: handed.append(pk))
     now = timezone.now()
     old = now - timedelta(minutes=5)
     stale = queued(dedupe_key="a", status=NotificationStatus.SENDING, claimed_at=old, attempts=1)

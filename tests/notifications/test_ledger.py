@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from governance.models import AuditEntry, BouncingAddress, ChangeProposal, Notification, NotificationStatus
-from governance.notifications import notification_dedupe_key
-from governance.services import proposal_create
+from governance.outbox.notifications import notification_dedupe_key
+from governance.proposals.services import proposal_create
 from tests.feedback.test_form import page
 
 pytestmark = pytest.mark.django_db

@@ -7,6 +7,7 @@ from django.core import mail
 from django.db import transaction
 
 from feedback.models import Submission
+from feedback.outcomes import proposal_outcome_notify
 from feedback.services import status_url
 from governance.models import (
     BouncingAddress,
@@ -17,9 +18,8 @@ from governance.models import (
     ProposalState,
     RejectReason,
 )
-from governance.notifications import notification_send
-from governance.outcomes import proposal_outcome_notify
-from governance.services import proposal_create, proposal_merge, proposal_transition
+from governance.outbox.notifications import notification_send
+from governance.proposals.services import proposal_create, proposal_merge, proposal_transition
 from pathways.models import LocalAdaptation, Section, VersionKind
 from pathways.services import pathway_publish
 

@@ -1,4 +1,4 @@
-"""The reminders sweep (governance.reminders): digests, escalations, quick fixes, the round's deadline
+"""The reminders sweep (governance.outbox.reminders): digests, escalations, quick fixes, the round's deadline
 reminders, exactly-once queueing, constant queries; and the preferences page and the one-click
 unsubscribe link (governance/views/preferences.py).
 
@@ -16,7 +16,6 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from governance import notifications, reminders
 from governance.models import (
     BouncingAddress,
     ChangeProposal,
@@ -28,7 +27,8 @@ from governance.models import (
     Seat,
     Vote,
 )
-from governance.notifications import _render
+from governance.outbox import notifications, reminders
+from governance.outbox.notifications import _render
 from pathways.models import HealthTrust, Partnership, Profile, Role
 from tests.factories import make_round, make_seats
 

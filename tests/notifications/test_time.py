@@ -17,8 +17,9 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 
-from governance import notifications, reminders
 from governance.models import ChangeProposal, Notification, ProposalState, RoundItem
+from governance.outbox import notifications, reminders
+from governance.rounds import phases
 from tests.factories import make_round, make_seats
 from workers import reminder_tasks
 
@@ -215,10 +216,8 @@ def test_the_beat_schedule_ticks_every_quarter_hour_and_no_task_waits_past_the_v
 
 
 def test_the_advance_task_hands_the_database_clock_to_the_rounds(clock, monkeypatch):
-    from governance import rounds
-
     seen = []
-    monkeypatch.setattr(rounds, "rounds_advance_due", lambda *, now: seen.append(now) or [])
+    monkeypatch.setattr(phases, "rounds_advance_due", lambda *, now: seen.append(now) or [])
     clock.now = datetime(2026, 4, 5, 22, 0, tzinfo=UTC)  # midnight in Oslo
 
     with time_machine.travel(datetime(2026, 4, 5, 21, 55, tzinfo=UTC), tick=False):

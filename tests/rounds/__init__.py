@@ -2,7 +2,7 @@
 their items. The cast is in tests/conftest.py; rounds come from tests.factories.make_round."""
 
 from governance.models import ChangeProposal, PartnershipReview, ProposalState, RoundItem
-from governance.services import proposal_create
+from governance.proposals.services import proposal_create
 from pathways.models import HealthTrust, Partnership
 
 HOSTILE = "<script>alert('x')</script> Vi videresender dette."

@@ -19,7 +19,7 @@ from tests.rounds.test_release import (  # noqa: F401 - fixtures
     autisme,
     editorial,
     ready,
-    release,
+    release_round,
 )
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def changelog_url(language: str = "nb", slug: str = "angst", number: str = "2027
 @pytest.fixture
 def released(editor, editorial, ready):
     submit(ready["accepted"].proposal, email="leser@example.org")
-    release(editorial, by=editor)
+    release_round(editorial, by=editor)
     return ready
 
 
@@ -85,7 +85,7 @@ def test_proposals_with_the_same_change_line_are_one_change(client, editor, edit
     section = pathway.sections.get(slug=SECTION)
     for item in (first, second):
         decide(item, by=editor, changed_section_ids=[section.pk], change_summary_nb=LINE_NB, change_summary_nn=LINE_NN)
-    release(editorial, by=editor)
+    release_round(editorial, by=editor)
     body = client.get(changelog_url()).content.decode()
     assert body.count(LINE_NB) == 1
     assert body.count('class="changelog-entry"') == 1
@@ -103,7 +103,7 @@ def test_a_hostile_change_line_is_shown_escaped(client, editor, editorial, pathw
         change_summary_nb=hostile,
         change_summary_nn=hostile,
     )
-    release(editorial, by=editor)
+    release_round(editorial, by=editor)
     body = client.get(changelog_url()).content.decode()
     assert "<script>alert" not in body
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt; Søvn" in body
@@ -194,7 +194,7 @@ def test_the_changelog_costs_the_same_few_queries_however_many_changes(
             change_summary_nb=f"Endring {index}.",
             change_summary_nn=f"Endring {index} nn.",
         )
-    release(editorial, by=editor)
+    release_round(editorial, by=editor)
     with django_assert_max_num_queries(6):
         response = client.get(changelog_url())
     assert response.content.decode().count('class="changelog-entry"') == 6

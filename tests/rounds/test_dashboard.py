@@ -14,8 +14,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.translation import gettext, override
 
-from governance.charts import BAR_MAX, bar_chart
-from governance.dashboard import round_overview
 from governance.models import (
     ChangeProposal,
     Constituency,
@@ -28,6 +26,8 @@ from governance.models import (
     Vote,
     VoteChoice,
 )
+from governance.rounds.charts import BAR_MAX, bar_chart
+from governance.rounds.dashboard import round_overview
 from pathways.models import HealthTrust, Partnership, Profile, Role
 from tests.factories import make_pathway, make_round, make_seats
 

@@ -1,4 +1,4 @@
-"""The responsible editor's decisions in the yearly round (governance.decisions.decision_record and
+"""The responsible editor's decisions in the yearly round (governance.rounds.decisions.decision_record and
 the pages /<lang>/redaksjon/runder/<year>/beslutninger/…). The cast is in tests/conftest.py; the
 `pathway` fixture publishes "angst" 2026. The helpers here are shared by test_release.py and
 test_changelog.py."""
@@ -11,7 +11,6 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 
 from feedback.models import Submission
-from governance import decisions, services
 from governance.models import (
     AuditEntry,
     ChangeProposal,
@@ -24,6 +23,8 @@ from governance.models import (
     RoundItem,
     RoundState,
 )
+from governance.proposals import services
+from governance.rounds import decisions
 from pathways.models import Section
 from pathways.services import section_update
 from tests.factories import make_pathway, make_round

@@ -13,7 +13,6 @@ from django.utils.translation import gettext, override
 from icalendar import Calendar
 from openpyxl import load_workbook
 
-from governance.exports import DECISION_COLUMNS, calendar_token
 from governance.models import (
     ChangeProposal,
     Decision,
@@ -26,6 +25,7 @@ from governance.models import (
     Vote,
     VoteChoice,
 )
+from governance.rounds.exports import DECISION_COLUMNS, calendar_token
 from pathways.models import Profile, Role
 from tests.factories import make_round, make_seats
 

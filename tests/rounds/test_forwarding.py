@@ -7,16 +7,15 @@ from django.utils import translation
 from django.utils.html import escape
 
 from governance.models import AuditEntry, ChangeProposal, PartnershipReview, ProposalState, RoundItem, RoundState
-from governance.rounds import (
-    COMMENT_MAX_LENGTH,
-    RoundRefused,
+from governance.proposals.services import NotPermitted
+from governance.rounds.forwarding import (
     partnership_finish,
     partnership_nothing_to_forward,
     round_decline,
     round_forward,
     round_progress,
 )
-from governance.services import NotPermitted
+from governance.rounds.phases import COMMENT_MAX_LENGTH, RoundRefused
 from tests.factories import make_round
 from tests.rounds import HOSTILE, enrol, make_partnerships, make_proposal, review_rows, state_of
 

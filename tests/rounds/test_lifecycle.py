@@ -4,9 +4,7 @@ their last day is over in Oslo."""
 
 import datetime
 import logging
-import sys
 import threading
-import types
 from datetime import UTC
 
 import pytest
@@ -26,18 +24,23 @@ from governance.models import (
     Vote,
     VoteChoice,
 )
-from governance.rounds import (
+from governance.proposals.services import NotPermitted
+from governance.rounds import phases
+from governance.rounds.forwarding import partnership_nothing_to_forward
+from governance.rounds.phases import (
     RoundRefused,
-    partnership_nothing_to_forward,
     round_advance,
     round_blockers,
     round_create,
     round_update,
     rounds_advance_due,
 )
-from governance.services import NotPermitted
+from governance.rounds.release import release_blockers
+from pathways.models import Version, VersionKind
+from pathways.services import section_update
 from tests.factories import make_round, make_seats
 from tests.rounds import enrol, make_proposal, review_rows, state_of
+from tests.rounds.test_decisions import SECTION, edit, make_item
 from tests.support import wait_until
 
 pytestmark = pytest.mark.django_db
@@ -372,67 +375,61 @@ def test_the_meetings_no_recommendation_leaves_a_proposal_in_review(editor, part
 # --- The release and the close -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def fake_decisions(monkeypatch):
-    """governance.decisions replaced by a stand-in that records its calls and blocks when told to."""
-    module = types.ModuleType("governance.decisions")
-    module.blockers = []
-    module.published = []
+# The real decisions and release behind round_advance: the pathway fixture is published as 2026 with
+# a GP section; the editor's edit in both written standards is what the release publishes as 2027.
 
-    class ReleaseRefused(Exception):
-        def __init__(self, reasons):
-            super().__init__("; ".join(reasons))
-            self.reasons = reasons
-
-    module.ReleaseRefused = ReleaseRefused
-    module.release_blockers = lambda review_round: list(module.blockers)
-
-    def release_publish(*, review_round, by):
-        module.published.append((review_round.pk, review_round.state, by))
-        return []
-
-    module.release_publish = release_publish
-    monkeypatch.setitem(sys.modules, "governance.decisions", module)
-    return module
+NEW_NB, NEW_NN = "Fastlegen kartlegger også søvn.", "Fastlegen kartlegg òg søvn."
 
 
-def test_release_publishes_through_decisions(editor, fake_decisions):
+def version_numbers(pathway) -> list[str]:
+    return sorted(version.number for version in Version.objects.filter(pathway=pathway))
+
+
+def test_release_publishes_the_changed_pathways_as_the_years_revision(editor, pathway):
     review_round = make_round(state=R.EDITORIAL)
+    edit(pathway, by=editor, nb=NEW_NB, nn=NEW_NN)
     round_advance(round_id=review_round.pk, by=editor)
     review_round.refresh_from_db()
     assert review_round.state == R.RELEASED
     assert review_round.released_at is not None
-    assert fake_decisions.published == [(review_round.pk, R.RELEASED, editor)]
+    assert version_numbers(pathway) == ["2026", "2027"]
+    published = Version.objects.get(pathway=pathway, year=2027, correction=0)
+    assert published.kind == VersionKind.REVISION and published.published_by == editor
 
 
-def test_release_is_refused_with_the_decisions_reasons(editor, fake_decisions):
-    fake_decisions.blockers = ["Proposal #7 (Angstplager) has no decision yet."]
+def test_release_is_refused_with_the_release_blockers_reasons(editor, pathway):
     review_round = make_round(state=R.EDITORIAL)
-    assert refused(round_advance, round_id=review_round.pk, by=editor) == [
-        "Proposal #7 (Angstplager) has no decision yet."
-    ]
-    review_round.refresh_from_db()
-    assert review_round.state == R.EDITORIAL
-    assert fake_decisions.published == []
-
-
-def test_a_refusal_found_while_publishing_takes_the_release_back(editor, fake_decisions):
-    def publish(*, review_round, by):
-        raise fake_decisions.ReleaseRefused(["Angstplager: the parity gate is red."])
-
-    fake_decisions.release_publish = publish
-    review_round = make_round(state=R.EDITORIAL)
-    assert refused(round_advance, round_id=review_round.pk, by=editor) == ["Angstplager: the parity gate is red."]
+    item = make_item(review_round, pathway)  # reviewed by the resource group, not yet decided
+    edit(pathway, by=editor, nb=NEW_NB, nn=NEW_NN)
+    reasons = refused(round_advance, round_id=review_round.pk, by=editor)
+    assert reasons == release_blockers(review_round)
+    assert any(f"#{item.proposal_id}" in reason for reason in reasons)
     review_round.refresh_from_db()
     assert (review_round.state, review_round.released_at) == (R.EDITORIAL, None)
+    assert version_numbers(pathway) == ["2026"]
 
 
-def test_the_system_never_releases(fake_decisions):
+def test_a_refusal_found_while_publishing_takes_the_release_back(editor, pathway, monkeypatch):
+    # The blockers were read before the last edit (nb only): the parity gate stops the publishing.
     review_round = make_round(state=R.EDITORIAL)
+    section_update(section=pathway.sections.get(slug=SECTION), by=editor, body_nb="Bare bokmål.")
+    monkeypatch.setattr(phases, "release_blockers", lambda review_round: [])
+    reasons = refused(round_advance, round_id=review_round.pk, by=editor)
+    assert len(reasons) == 1 and pathway.title_nb in reasons[0]
+    review_round.refresh_from_db()
+    assert (review_round.state, review_round.released_at) == (R.EDITORIAL, None)
+    assert version_numbers(pathway) == ["2026"]
+
+
+def test_the_system_never_releases(editor, pathway):
+    review_round = make_round(state=R.EDITORIAL)
+    edit(pathway, by=editor, nb=NEW_NB, nn=NEW_NN)
     assert refused(round_advance, round_id=review_round.pk, by=None) == [
         "Only the responsible editor can release the round."
     ]
-    assert fake_decisions.published == []
+    review_round.refresh_from_db()
+    assert review_round.state == R.EDITORIAL
+    assert version_numbers(pathway) == ["2026"]
 
 
 def test_a_released_round_closes_and_a_closed_one_goes_nowhere(editor):
@@ -506,7 +503,7 @@ def test_the_beat_leaves_a_blocked_round_and_logs_only_ids(caplog, partnership_a
     review_round = make_round(state=R.PARTNERSHIP_REVIEW)
     make_seats(review_round, [partnership_a])
     enrol(review_round, make_proposal(partnership=partnership_a))
-    with caplog.at_level(logging.WARNING, logger="governance.rounds"), _at("2027-03-01T12:00:00+00:00"):
+    with caplog.at_level(logging.WARNING, logger="governance.rounds.phases"), _at("2027-03-01T12:00:00+00:00"):
         assert rounds_advance_due() == []
     review_round.refresh_from_db()
     assert review_round.state == R.PARTNERSHIP_REVIEW
@@ -514,7 +511,8 @@ def test_the_beat_leaves_a_blocked_round_and_logs_only_ids(caplog, partnership_a
     assert "Helsefellesskap" not in caplog.text
 
 
-def test_the_beat_never_opens_nor_releases_nor_closes(fake_decisions):
+def test_the_beat_never_opens_nor_releases_nor_closes(editor, pathway):
+    edit(pathway, by=editor, nb=NEW_NB, nn=NEW_NN)  # a release would publish this
     rounds = [
         make_round(year=2027, state=R.EDITORIAL),
         make_round(year=2028, state=R.PLANNED),
@@ -523,7 +521,7 @@ def test_the_beat_never_opens_nor_releases_nor_closes(fake_decisions):
     with _at("2031-01-01T12:00:00+00:00"):
         assert rounds_advance_due() == []
     assert [r.state for r in ReviewRound.objects.order_by("year")] == [r.state for r in rounds]
-    assert fake_decisions.published == []
+    assert version_numbers(pathway) == ["2026"]
 
 
 def test_the_beat_takes_one_step_per_tick():
@@ -592,7 +590,7 @@ def test_two_advances_at_once_take_one_step(editor):
 
 
 def test_release_of_a_round_with_nothing_accepted_publishes_nothing(editor, pathway):
-    """With the real governance.decisions: nothing decided, nothing to publish, the round is released."""
+    """With the real decisions and release: nothing decided, nothing to publish, the round is released."""
     review_round = make_round(state=R.EDITORIAL)
     round_advance(round_id=review_round.pk, by=editor)
     review_round.refresh_from_db()

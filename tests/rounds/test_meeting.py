@@ -1,5 +1,5 @@
 """The resource group's meeting: the meeting pack (/<lang>/redaksjon/runder/<year>/motebok/ and
-…/motebok.pdf), the secretary's record of the meeting's recommendation (governance.voting.
+…/motebok.pdf), the secretary's record of the meeting's recommendation (governance.rounds.voting.
 meeting_record) and the minutes (…/referat/)."""
 
 import io
@@ -10,7 +10,6 @@ from django.utils.html import escape
 from django.utils.text import capfirst
 from pypdf import PdfReader
 
-from governance import voting
 from governance.models import (
     AuditEntry,
     ChangeProposal,
@@ -21,7 +20,8 @@ from governance.models import (
     RoundItem,
     RoundState,
 )
-from governance.services import NotPermitted
+from governance.proposals.services import NotPermitted
+from governance.rounds import voting
 from tests.factories import make_pathway, make_round, make_seats
 from tests.rounds.test_voting import (
     CURRENT_NB,

@@ -1,5 +1,5 @@
-"""The release of the yearly revision: governance.decisions.release_blockers and release_publish,
-run by governance.rounds.round_advance as the round moves from editorial to released, and the
+"""The release of the yearly revision: governance.rounds.release.release_blockers and release_publish,
+run by governance.rounds.phases.round_advance as the round moves from editorial to released, and the
 editor's page /<lang>/redaksjon/runder/<year>/frigi/. One transaction: all or nothing."""
 
 import pytest
@@ -9,9 +9,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext
 
-from governance import decisions, rounds
 from governance.models import ChangeProposal, Decision, Notification, ProposalState, ReviewRound, RoundState
-from governance.notifications import notification_send
+from governance.outbox.notifications import notification_send
+from governance.rounds import decisions, phases, release
 from pathways import services as pathway_services
 from pathways.models import Profile, Role, Version, VersionKind
 from pathways.services import adaptation_create, adaptation_section_save
@@ -27,12 +27,12 @@ LINE_NB = "Fastlegen kartlegger nå søvn"
 LINE_NN = "Fastlegen kartlegg no søvn"
 
 
-def release(review_round, *, by) -> list[Version]:
+def release_round(review_round, *, by) -> list[Version]:
     """What round_advance does, reduced to its core: the round moves on and the release publishes,
     in one transaction."""
     with transaction.atomic():
         ReviewRound.objects.filter(pk=review_round.pk).update(state=RoundState.RELEASED)
-        return decisions.release_publish(review_round=review_round, by=by)
+        return release.release_publish(review_round=review_round, by=by)
 
 
 def round_state(review_round) -> str:
@@ -104,7 +104,7 @@ def ready(editor, editorial, pathway, autisme, partnership_a):
 
 
 def test_a_ready_round_has_no_blockers(editorial, ready):
-    assert decisions.release_blockers(editorial) == []
+    assert release.release_blockers(editorial) == []
 
 
 def test_a_round_where_nothing_was_accepted_and_nothing_changed_may_be_released(editor, editorial, pathway):
@@ -112,15 +112,15 @@ def test_a_round_where_nothing_was_accepted_and_nothing_changed_may_be_released(
     make_item(editorial, pathway, state=ProposalState.DECLINED)  # the partnership did not forward it
     make_item(editorial, pathway, state=ProposalState.DEFERRED)  # held for next year
     decide(item, by=editor, decision=Decision.REJECT)
-    assert decisions.release_blockers(editorial) == []
-    assert release(editorial, by=editor) == []
+    assert release.release_blockers(editorial) == []
+    assert release_round(editorial, by=editor) == []
     assert not Version.objects.filter(year=2027).exists()
 
 
 @pytest.mark.parametrize("state", [ProposalState.FORWARDED, ProposalState.IN_REVIEW, ProposalState.RECOMMENDED])
 def test_a_forwarded_proposal_without_a_decision_blocks(editorial, pathway, state):
     item = make_item(editorial, pathway, state=state)
-    [reason] = decisions.release_blockers(editorial)
+    [reason] = release.release_blockers(editorial)
     assert f"#{item.proposal_id}" in reason and "Angstplager" in reason
 
 
@@ -135,7 +135,7 @@ def test_an_accepted_proposal_needs_its_change_line_in_both_written_standards(ed
         change_summary_nb=nb,
         change_summary_nn=nn,
     )
-    [reason] = decisions.release_blockers(editorial)
+    [reason] = release.release_blockers(editorial)
     assert f"#{item.proposal_id}" in reason
     assert reason == gettext(
         "Proposal #%(number)s (%(pathway)s) is accepted: write its change line in both bokmål and nynorsk."
@@ -146,7 +146,7 @@ def test_an_accepted_proposal_needs_the_sections_it_changed(editor, editorial, p
     item = make_item(editorial, pathway)
     edit(pathway, by=editor, nb=NEW_NB, nn=NEW_NN)
     decide(item, by=editor, change_summary_nb=LINE_NB, change_summary_nn=LINE_NN)
-    [reason] = decisions.release_blockers(editorial)
+    [reason] = release.release_blockers(editorial)
     assert f"#{item.proposal_id}" in reason and "Angstplager" in reason
 
 
@@ -159,7 +159,7 @@ def test_an_accepted_proposal_whose_pathway_did_not_change_blocks(editor, editor
         change_summary_nb=LINE_NB,
         change_summary_nn=LINE_NN,
     )
-    [reason] = decisions.release_blockers(editorial)
+    [reason] = release.release_blockers(editorial)
     assert f"#{item.proposal_id}" in reason and "Angstplager" in reason
 
 
@@ -167,7 +167,7 @@ def test_a_changed_pathway_with_a_red_parity_gate_blocks(editor, editorial, read
     # The lead changed in bokmål only.
     section = autisme.sections.get(slug="innledning")
     pathway_services.section_update(section=section, by=editor, body_nb="Bare bokmål er endret.")
-    [reason] = decisions.release_blockers(editorial)
+    [reason] = release.release_blockers(editorial)
     assert "Autismespekterforstyrrelse" in reason and "«Tittel 0»" in reason
 
 
@@ -176,15 +176,15 @@ def test_a_revision_already_published_blocks(editor, editorial, ready, pathway):
         pathway=pathway, by=editor, kind=VersionKind.REVISION, year=2027, summary_nb="Tidlig.", summary_nn="Tidleg."
     )
     edit(pathway, "innledning", by=editor, nb="Ny innledning.", nn="Ny innleiing.")
-    reasons = decisions.release_blockers(editorial)
+    reasons = release.release_blockers(editorial)
     assert any("2027" in reason and "Angstplager" in reason for reason in reasons)
 
 
 def test_release_with_blockers_is_refused_and_publishes_nothing(editor, editorial, pathway):
     item = make_item(editorial, pathway)
     edit(pathway, by=editor, nb=NEW_NB, nn=NEW_NN)
-    with pytest.raises(decisions.ReleaseRefused) as refused:
-        release(editorial, by=editor)
+    with pytest.raises(release.ReleaseRefused) as refused:
+        release_round(editorial, by=editor)
     assert any(f"#{item.proposal_id}" in reason for reason in refused.value.reasons)
     assert not Version.objects.filter(year=2027).exists()
     assert round_state(editorial) == RoundState.EDITORIAL
@@ -193,15 +193,15 @@ def test_release_with_blockers_is_refused_and_publishes_nothing(editor, editoria
 @pytest.mark.parametrize("phase", [RoundState.COLLECTING, RoundState.RESOURCE_GROUP_REVIEW, RoundState.CLOSED])
 def test_only_a_round_in_the_editorial_phase_is_released(editor, pathway, phase):
     review_round = make_round(year=2027, state=phase)
-    with pytest.raises(decisions.ReleaseRefused):
-        decisions.release_publish(review_round=review_round, by=editor)
+    with pytest.raises(release.ReleaseRefused):
+        release.release_publish(review_round=review_round, by=editor)
 
 
 # --- The happy path ----------------------------------------------------------------------------------
 
 
 def test_release_publishes_each_changed_pathway_in_both_written_standards(editor, editorial, ready, pathway, autisme):
-    versions = release(editorial, by=editor)
+    versions = release_round(editorial, by=editor)
     assert sorted(v.pathway.slug for v in versions) == ["angst", "autisme"]
     angst = Version.objects.get(pathway=pathway, year=2027, correction=0)
     assert angst.kind == VersionKind.REVISION and angst.published_by == editor
@@ -217,7 +217,7 @@ def test_release_publishes_each_changed_pathway_in_both_written_standards(editor
 
 
 def test_release_marks_the_accepted_proposals_published_in_their_pathways_version(editor, editorial, ready):
-    release(editorial, by=editor)
+    release_round(editorial, by=editor)
     accepted, common = proposal_of(ready["accepted"]), proposal_of(ready["common"])
     assert accepted.state == common.state == ProposalState.PUBLISHED
     assert (accepted.published_in.pathway.slug, accepted.published_in.number) == ("angst", "2027")
@@ -228,14 +228,14 @@ def test_release_marks_the_accepted_proposals_published_in_their_pathways_versio
 
 def test_a_pathway_changed_without_a_proposal_is_published_with_a_plain_summary(editor, editorial, pathway):
     edit(pathway, "innledning", by=editor, nb="Ny innledning.", nn="Ny innleiing.")
-    [version] = release(editorial, by=editor)
+    [version] = release_round(editorial, by=editor)
     assert version.number == "2027"
     assert "2027" in version.summary_nb and "2027" in version.summary_nn
 
 
 def test_an_unpublished_pathway_is_left_out(editor, editorial, ready):
     make_pathway(editor=editor, slug="rus", publish_year=None)
-    versions = release(editorial, by=editor)
+    versions = release_round(editorial, by=editor)
     assert "rus" not in {v.pathway.slug for v in versions}
 
 
@@ -257,7 +257,7 @@ def adaptations(editor, pathway, partnership_a, partnership_b, local_a, local_b)
 
 def test_local_editors_whose_overrides_changed_are_told_and_no_one_else(editor, editorial, ready, adaptations, local_a):
     adaptation_a, _b = adaptations
-    release(editorial, by=editor)
+    release_round(editorial, by=editor)
     [notice] = Notification.objects.filter(kind="release_overrides")
     assert notice.recipient == "lokal-a@example.org"
     assert notice.dedupe_key == f"release_overrides:2027:{adaptation_a.pk}:{local_a.pk}"
@@ -271,7 +271,7 @@ def test_local_editors_whose_overrides_changed_are_told_and_no_one_else(editor, 
 def test_the_notice_is_sent_in_the_local_editors_written_standard(editor, editorial, ready, adaptations, local_a):
     local_a.profile.language = "nn"
     local_a.profile.save(update_fields=["language"])
-    release(editorial, by=editor)
+    release_round(editorial, by=editor)
     notice = Notification.objects.get(kind="release_overrides")
     assert notice.language == "nn" and "/nn/forlop/angst/" in notice.context["changelog_url"]
     assert notification_send(notice.pk)
@@ -288,7 +288,7 @@ def test_local_editors_without_an_address_or_no_longer_active_are_not_told(
     with_email(local_a, "")
     former = get_user_model().objects.create_user(username="former-a", email="tidligere@example.org", is_active=False)
     Profile.objects.create(user=former, role=Role.LOCAL_EDITOR, partnership=partnership_a)
-    release(editorial, by=editor)
+    release_round(editorial, by=editor)
     assert not Notification.objects.filter(kind="release_overrides").exists()
 
 
@@ -327,7 +327,7 @@ def test_a_failure_mid_release_leaves_nothing_published(
 ):
     calls = flaky_publish(monkeypatch)
     with pytest.raises(RuntimeError):
-        release(editorial, by=editor)
+        release_round(editorial, by=editor)
     assert calls == ["angst", "autisme"]
     assert_nothing_released(editorial, ready, pathway, autisme)
 
@@ -337,7 +337,7 @@ def test_a_failure_mid_release_through_round_advance_leaves_the_round_in_editori
 ):
     flaky_publish(monkeypatch)
     with pytest.raises(RuntimeError):
-        rounds.round_advance(round_id=editorial.pk, by=editor, from_state=RoundState.EDITORIAL)
+        phases.round_advance(round_id=editorial.pk, by=editor, from_state=RoundState.EDITORIAL)
     assert_nothing_released(editorial, ready, pathway, autisme)
 
 
@@ -346,15 +346,15 @@ def test_a_parity_problem_found_only_while_publishing_takes_everything_back(
 ):
     # The check ran before the last edit: release_publish meets the red gate on the second pathway.
     pathway_services.section_update(section=autisme.sections.get(slug="innledning"), by=editor, body_nb="Bare bokmål.")
-    monkeypatch.setattr(decisions, "release_blockers", lambda review_round: [])
-    with pytest.raises(rounds.RoundRefused) as refused:
-        rounds.round_advance(round_id=editorial.pk, by=editor, from_state=RoundState.EDITORIAL)
+    monkeypatch.setattr(phases, "release_blockers", lambda review_round: [])
+    with pytest.raises(phases.RoundRefused) as refused:
+        phases.round_advance(round_id=editorial.pk, by=editor, from_state=RoundState.EDITORIAL)
     assert any("Autismespekterforstyrrelse" in reason for reason in refused.value.reasons)
     assert_nothing_released(editorial, ready, pathway, autisme)
 
 
 def test_round_advance_releases_and_publishes(editor, editorial, ready, adaptations):
-    review_round = rounds.round_advance(round_id=editorial.pk, by=editor, from_state=RoundState.EDITORIAL)
+    review_round = phases.round_advance(round_id=editorial.pk, by=editor, from_state=RoundState.EDITORIAL)
     assert review_round.state == RoundState.RELEASED and review_round.released_at is not None
     assert Version.objects.filter(year=2027).count() == 2
     assert proposal_of(ready["accepted"]).state == ProposalState.PUBLISHED
@@ -363,8 +363,8 @@ def test_round_advance_releases_and_publishes(editor, editorial, ready, adaptati
 
 def test_round_advance_refuses_a_blocked_release(editor, editorial, pathway):
     item = make_item(editorial, pathway)
-    with pytest.raises(rounds.RoundRefused) as refused:
-        rounds.round_advance(round_id=editorial.pk, by=editor, from_state=RoundState.EDITORIAL)
+    with pytest.raises(phases.RoundRefused) as refused:
+        phases.round_advance(round_id=editorial.pk, by=editor, from_state=RoundState.EDITORIAL)
     assert any(f"#{item.proposal_id}" in reason for reason in refused.value.reasons)
     assert round_state(editorial) == RoundState.EDITORIAL
 
@@ -459,7 +459,7 @@ def test_only_the_responsible_editor_releases(client, request, editorial, ready,
 
 def test_the_submitter_sees_that_the_suggestion_is_live(client, editor, editorial, ready):
     submission = submit(ready["accepted"].proposal)
-    release(editorial, by=editor)
+    release_round(editorial, by=editor)
     body = client.get(f"/nb/tilbakemelding/{submission.token}/").content.decode()
     assert shows(body, "nb", "Your suggestion is published")
     assert 'href="/nb/forlop/angst/versjon/2027/"' in body
@@ -482,6 +482,6 @@ def test_a_proposal_that_named_no_pathway_is_published_in_the_pathway_of_its_sec
     with pytest.raises(decisions.DecisionRefused):
         decide(item, by=editor, changed_section_ids=both, **lines)
     decide(item, by=editor, changed_section_ids=both[1:], **lines)
-    [version] = release(editorial, by=editor)
+    [version] = release_round(editorial, by=editor)
     assert version.pathway == autisme
     assert proposal_of(item).published_in == version

@@ -1,4 +1,4 @@
-"""The resource group's seats (governance.voting.seat_assign, seat_set_absent, seats_copy and the
+"""The resource group's seats (governance.rounds.voting.seat_assign, seat_set_absent, seats_copy and the
 pages /<lang>/redaksjon/runder/<year>/seter/…). The database's constraints hold the line on their
 own; the service adds the rules that need other rows: one role per person in a round, and only the
 partnership's resource-group members."""
@@ -9,9 +9,9 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils.html import escape
 
-from governance import voting
 from governance.models import Constituency, ReviewRound, RoundState, Seat, Vote, VoteChoice
-from governance.services import NotPermitted
+from governance.proposals.services import NotPermitted
+from governance.rounds import voting
 from pathways.models import Role
 from tests.factories import make_round, make_seats
 from tests.rounds.test_voting import as_user, make_item, member, seen, t

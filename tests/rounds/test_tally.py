@@ -1,4 +1,4 @@
-"""The quorum rule (governance.tally): at least numerator/denominator of the seats that have not
+"""The quorum rule (governance.rounds.tally): at least numerator/denominator of the seats that have not
 recused themselves voted (an abstention is a vote) and, unless the round says otherwise, both
 constituencies are among the voters; then more "recommend" (with or without changes) than "do not
 recommend" is recommended, a tie or fewer is not; without a quorum there is no recommendation."""
@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from governance.models import Constituency, Recommendation, ReviewRound, RoundState, Vote, VoteChoice
-from governance.services import proposal_create
-from governance.tally import round_tallies
+from governance.proposals.services import proposal_create
+from governance.rounds.tally import round_tallies
 from tests.factories import make_round, make_seats
 from tests.rounds import enrol, make_partnerships
 

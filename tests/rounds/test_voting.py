@@ -1,4 +1,4 @@
-"""The resource group's votes and comments (governance.voting.vote_cast, comment_add and the page
+"""The resource group's votes and comments (governance.rounds.voting.vote_cast, comment_add and the page
 /<lang>/redaksjon/runder/<year>/stemmer/). The cast is in tests/conftest.py; the `pathway` fixture
 publishes "angst" 2026. The helpers and fixtures here are shared by test_meeting.py.
 
@@ -20,7 +20,6 @@ from django.utils.html import escape
 from django.utils.text import capfirst
 from django.utils.translation import gettext
 
-from governance import voting
 from governance.models import (
     ChangeProposal,
     ProposalKind,
@@ -33,7 +32,8 @@ from governance.models import (
     Vote,
     VoteChoice,
 )
-from governance.services import NotPermitted, proposal_create
+from governance.proposals.services import NotPermitted, proposal_create
+from governance.rounds import voting
 from pathways.models import Profile, Role
 from tests.factories import make_round, make_seats
 from tests.rounds import make_partnerships

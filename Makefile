@@ -32,6 +32,7 @@ test: install $(NODE_STAMP)
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	SECRET_KEY=mypy-reads-the-settings $(VENV)/bin/mypy .
 	scripts/test.sh -n 2 --dist loadfile
 
 format: $(STAMP)

@@ -191,7 +191,12 @@ def main() -> int:
         settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
         mail.outbox = []
         handed_over: list[int] = []
-        notifications.notification_hand_over = lambda pk, **kwargs: handed_over.append(pk) or True
+
+        def hand_over(pk: int, **kwargs: object) -> bool:
+            handed_over.append(pk)
+            return True
+
+        notifications.notification_hand_over = hand_over
 
         recipients, seconds = fill(args, random.Random(args.seed))
         log(f"{args.proposals:,} open proposals, {args.partnerships} partnerships, {recipients} local editors "

@@ -201,8 +201,10 @@ class Store:
         self.keys_before = set(self.redis.scan_iter(count=1000))
         self.queue_before = self.redis.llen(BROKER_QUEUE)
 
-    def count(self, table: str, where: str = "", *params) -> int:
-        return self.db.execute(f"SELECT count(*) FROM {table} {where}", params).fetchone()[0]
+    def count(self, table: str, where: str = "", *params: object) -> int:
+        row = self.db.execute(f"SELECT count(*) FROM {table} {where}", params).fetchone()
+        assert row is not None  # count(*) always gives one row
+        return row[0]
 
     def counts(self) -> dict[str, int]:
         return {

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -60,7 +60,7 @@ def _login_counters(request: HttpRequest, *, count: bool) -> bool:
     return by_address or by_username
 
 
-def login(request: HttpRequest) -> HttpResponse:
+def login(request: HttpRequest) -> HttpResponseBase:
     if request.method == "POST" and _login_counters(request, count=False):
         logger.warning("login throttled")
         return render(

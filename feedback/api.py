@@ -10,6 +10,7 @@ anyone may send feedback, as through the form. The e-mail address is never retur
 import json
 import logging
 import re
+from typing import Any
 
 from django.core.validators import RegexValidator
 from django.urls import reverse
@@ -49,19 +50,19 @@ _TOKEN = re.compile(rf"[A-Za-z0-9_-]{{1,{TOKEN_MAX_LENGTH}}}")
 
 @extend_schema_field({"type": "string", "enum": ProposalKind.values}, component_name="ProposalKindEnum")
 class ProposalKindField(serializers.ChoiceField):
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=ProposalKind.choices, **kwargs)
 
 
 @extend_schema_field({"type": "string", "enum": ProposalState.values}, component_name="ProposalStateEnum")
 class ProposalStateField(serializers.ChoiceField):
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=ProposalState.choices, **kwargs)
 
 
 @extend_schema_field({"type": "string", "enum": ["", *SubmitterRole.values]}, component_name="SubmitterRoleEnum")
 class SubmitterRoleField(serializers.ChoiceField):
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=SubmitterRole.choices, allow_blank=True, **kwargs)
 
 
@@ -114,7 +115,9 @@ class FeedbackStatusSerializer(serializers.Serializer):
 
 
 class FeedbackErrorsSerializer(serializers.Serializer):
-    errors = serializers.DictField(
+    # DRF's metaclass takes declared fields off the class, so this field does not replace
+    # Serializer.errors; the stubs cannot tell.
+    errors = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Field name (or `non_field_errors`, or `lang`) → messages in the language asked for.",
     )
@@ -171,7 +174,7 @@ def _read_body(request: Request) -> bytes:
     return body
 
 
-def _form_data(payload: dict) -> tuple[dict[str, str], dict[str, list[str]]]:
+def _form_data(payload: dict[str, Any]) -> tuple[dict[str, str], dict[str, list[str]]]:
     """The known fields as the strings the form expects, and errors for values that are not text."""
     data, errors = {}, {}
     for name in FIELDS:

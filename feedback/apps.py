@@ -9,8 +9,11 @@ class FeedbackConfig(AppConfig):
     def ready(self) -> None:
         # The reader hears what became of their feedback: governance tells of each move of a
         # proposal, inside the move's transaction, without knowing who listens.
-        from governance.signals import proposal_moved
+        from governance.signals import proposal_moved, proposal_submitters
 
         from .outcomes import proposal_outcome_notify
+        from .services import submissions_count
 
         proposal_moved.connect(proposal_outcome_notify, dispatch_uid="feedback.outcomes")
+        # The proposal page asks how many readers sent a proposal: the submissions are ours.
+        proposal_submitters.connect(submissions_count, dispatch_uid="feedback.submissions_count")

@@ -2,13 +2,14 @@
 `versjon`, `lokal`, `side`). Anything unknown is marked so, and the form still works."""
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.http import Http404
 
 from pathways.models import AdaptedSection, Partnership, Pathway, Version
-from pathways.pages import current_pathway_or_404, published_version, section_titles
+from pathways.pages import current_pathway_or_404, current_version_of, published_version, section_titles
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class FeedbackContext:
 _SLUG = re.compile(r"[-\w]+")
 
 
-def _slug(params, name: str) -> tuple[str, bool]:
+def _slug(params: Mapping[str, str], name: str) -> tuple[str, bool]:
     """The slug named by the link parameter `name`, and whether the parameter named something that
     cannot exist."""
     value = (params.get(name) or "")[:200]
@@ -56,7 +57,7 @@ def _published_pathway(slug: str) -> Pathway | None:
         return None
 
 
-def resolve_context(params, language: str) -> FeedbackContext:
+def resolve_context(params: Mapping[str, str], language: str) -> FeedbackContext:
     """Most readers come from a common page: the pathway, the version and its section titles are
     then read from the per-process memory of pathways.pages, without a query."""
     pathway_slug, bad_pathway = _slug(params, "forlop")
@@ -74,7 +75,7 @@ def resolve_context(params, language: str) -> FeedbackContext:
         return FeedbackContext(
             partnership=partnership, external_url=external_url, unknown=unknown or bool(pathway_slug or section_slug)
         )
-    version = pathway.current_version
+    version = current_version_of(pathway)
     if number:
         try:
             version = published_version(pathway, number)

@@ -1,6 +1,7 @@
 """The reader's form. It validates and hands `cleaned_data` on; `feedback.services` stores."""
 
 import time
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -99,7 +100,7 @@ class FeedbackForm(forms.Form):
     website = forms.CharField(required=False, max_length=500, label=_("Leave this field empty"))
     started = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
 
-    def __init__(self, *args, check_timing: bool = True, **kwargs):
+    def __init__(self, *args: Any, check_timing: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.check_timing = check_timing
 

@@ -16,13 +16,15 @@ editors' comment (shown on the reader's status page too), links, and the private
 never the reader's own words, which may hold personal data.
 """
 
+from typing import Any
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
 from feedback.models import Submission
 from feedback.services import status_url
-from governance.models import ChangeProposal, Notification, RejectReason
+from governance.models import AuditEntry, ChangeProposal, Notification, RejectReason
 from governance.outbox.notifications import notification_queue
 
 KIND = "outcome"
@@ -60,12 +62,12 @@ def _merged_into(proposal: ChangeProposal) -> list[int]:
     return ids
 
 
-def _site_url(name: str, language: str, **kwargs) -> str:
+def _site_url(name: str, language: str, **kwargs: str) -> str:
     with translation.override(language):
         return settings.SITE_URL + reverse(name, kwargs=kwargs)
 
 
-def _context(proposal: ChangeProposal, outcome: str, submission, language: str) -> dict:
+def _context(proposal: ChangeProposal, outcome: str, submission: Submission, language: str) -> dict[str, str]:
     """What the notice's templates need, in the reader's written standard: ids, titles, links and
     the editors' comment. Never the reader's text."""
     with translation.override(language):
@@ -78,14 +80,14 @@ def _context(proposal: ChangeProposal, outcome: str, submission, language: str) 
         }
         if outcome == "rejected" and proposal.reject_reason:
             context["reason"] = str(RejectReason(proposal.reject_reason).label)
-    if outcome == "published" and proposal.published_in_id:
-        version = proposal.published_in
+    version = proposal.published_in if outcome == "published" else None
+    if version is not None:
         context["version_number"] = version.number
         context["version_url"] = _site_url(
             "pathways:version", language, slug=version.pathway.slug, number=version.number
         )
-    if outcome == "done_locally" and proposal.fixed_in_adaptation_id:
-        adaptation = proposal.fixed_in_adaptation
+    adaptation = proposal.fixed_in_adaptation if outcome == "done_locally" else None
+    if adaptation is not None:
         context["partnership_name"] = adaptation.partnership.name
         context["adaptation_url"] = _site_url(
             "pathways:adaptation", language, partnership_slug=adaptation.partnership.slug, slug=adaptation.pathway.slug
@@ -93,7 +95,9 @@ def _context(proposal: ChangeProposal, outcome: str, submission, language: str) 
     return context
 
 
-def proposal_outcome_notify(*, proposal: ChangeProposal, action: str, entry=None, **signal) -> list[Notification]:
+def proposal_outcome_notify(
+    *, proposal: ChangeProposal, action: str, entry: AuditEntry | None = None, **signal: Any
+) -> list[Notification]:
     """Queue the outcome notice of the move `action` just made on `proposal`, inside the caller's
     transaction, for each reader to be told. `entry` is the move's audit entry: the notice is about
     it, so a later move to the same outcome (a decision changed and changed back) is told again,

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -21,6 +22,11 @@ from .context import FeedbackContext
 from .models import Submission
 
 logger = logging.getLogger(__name__)
+
+
+def submissions_count(*, proposal_ids: list[int], **signal: object) -> int:
+    """How many readers' submissions the proposals have (governance's `proposal_submitters`)."""
+    return Submission.objects.filter(proposal_id__in=proposal_ids).count()
 
 
 def status_url(submission: Submission) -> str:
@@ -44,7 +50,7 @@ def _fingerprint(*, source: str, context: FeedbackContext, description: str) -> 
 
 
 def feedback_submit(
-    *, cleaned: dict, context: FeedbackContext, language: str, source: str, via_api: bool = False
+    *, cleaned: dict[str, Any], context: FeedbackContext, language: str, source: str, via_api: bool = False
 ) -> tuple[Submission, bool]:
     """Store a reader's feedback as a new proposal. Returns (submission, created): the same text from
     the same source within FEEDBACK_DUPLICATE_MINUTES gives back the first submission instead."""

@@ -2,8 +2,9 @@
 
 import logging
 
+from django import forms
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,7 +16,7 @@ from pathways.forms import error_summary
 from pathways.throttle import over_limit
 from pathways.views import current_language, language_context
 
-from .context import resolve_context
+from .context import FeedbackContext, resolve_context
 from .forms import FeedbackForm, form_started_token
 from .models import Submission
 from .services import feedback_submit, feedback_withdraw, status_url
@@ -33,14 +34,22 @@ def feedback_throttled(request: HttpRequest) -> bool:
     return over_limit(request, group="feedback", rate=(settings.FEEDBACK_PER_MINUTE, 60))
 
 
-def _with_new_start(data):
+def _with_new_start(data: QueryDict) -> QueryDict:
     """The reader's input, to show again with a fresh start time so the next try is not 'too fast'."""
     data = data.copy()
     data["started"] = form_started_token()
     return data
 
 
-def _render_form(request, form, context, language, *, status=200, message=""):
+def _render_form(
+    request: HttpRequest,
+    form: FeedbackForm,
+    context: FeedbackContext,
+    language: str,
+    *,
+    status: int = 200,
+    message: str = "",
+) -> HttpResponse:
     return render(
         request,
         "feedback/form.html",
@@ -55,6 +64,12 @@ def _render_form(request, form, context, language, *, status=200, message=""):
     )
 
 
+def _context_max_length(name: str) -> int | None:
+    field = FeedbackForm.base_fields[name]
+    assert isinstance(field, forms.CharField)  # the context fields are hidden text fields
+    return field.max_length
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def feedback_form(request: HttpRequest) -> HttpResponse:
     language = current_language()
@@ -64,7 +79,7 @@ def feedback_form(request: HttpRequest) -> HttpResponse:
         # character) the reader could not fix, so it is cut to fit, and a NUL becomes U+FFFD: that
         # still names nothing, so the context stays unknown.
         initial = {
-            name: request.GET.get(name, "")[: FeedbackForm.base_fields[name].max_length].replace("\x00", "\ufffd")
+            name: request.GET.get(name, "")[: _context_max_length(name)].replace("\x00", "\ufffd")
             for name in CONTEXT_FIELDS
         }
         initial["side"] = context.external_url
@@ -86,7 +101,7 @@ def feedback_form(request: HttpRequest) -> HttpResponse:
         logger.warning("feedback refused: the hidden field was filled")
         return render(request, "feedback/refused.html", {"language": language}, status=400)
     if not form.is_valid():
-        form.data = _with_new_start(form.data)  # the errors are already worked out
+        form.data = _with_new_start(request.POST)  # the errors are already worked out
         return _render_form(request, form, context, language, status=400)
     submission, _created = feedback_submit(
         cleaned=form.cleaned_data, context=context, language=language, source=client_address(request)

@@ -11,8 +11,8 @@ from pathways import demo as pathway_demo
 from pathways.models import Partnership
 
 # The yearly round for the 2027 revision, not yet opened. Its deadlines are the last days of the phases.
-DEMO_ROUND = {
-    "year": 2027,
+DEMO_YEAR = 2027
+DEMO_DATES = {
     "collecting_until": date(2027, 1, 31),
     "partnership_review_until": date(2027, 2, 28),
     "voting_until": date(2027, 3, 31),
@@ -26,8 +26,7 @@ def load_round(partnerships: dict[str, Partnership]) -> int:
     """The planned round 2027 with the resource group's 38 seats: in each partnership
     `ressurs-<slug>-hf` holds the hospital-trust seat and `ressurs-<slug>-kommune` the municipality
     seat. Seats already there are left alone. Four queries however many partnerships."""
-    year, dates = DEMO_ROUND["year"], {k: v for k, v in DEMO_ROUND.items() if k != "year"}
-    review_round, _ = ReviewRound.objects.get_or_create(year=year, defaults=dates)
+    review_round, _ = ReviewRound.objects.get_or_create(year=DEMO_YEAR, defaults=DEMO_DATES)
     taken = set(Seat.objects.filter(review_round=review_round).values_list("partnership_id", "constituency"))
     holders = dict(get_user_model().objects.filter(username__startswith="ressurs-").values_list("username", "pk"))
     seats = [

@@ -5,13 +5,15 @@ it. Transitions are small methods on the model (guard and set fields); their sid
 `governance.proposals.services`.
 """
 
+from typing import Any
+
 import reversion
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from pathways.models import LANGUAGE_CODES, Partnership, Pathway, Version
 
@@ -68,6 +70,17 @@ class RejectReason(models.TextChoices):
 class ProposalSource(models.TextChoices):
     READER = "reader", _("reader feedback")
     PROFESSIONAL = "professional", _("filed by a professional")
+
+
+# Conditions of ChangeProposal's transitions. django-fsm passes the instance as a plain Model.
+def _has_partnership(proposal: Any) -> bool:
+    """A proposal on the common text (no partnership) has no local adaptation to be fixed in."""
+    return proposal.partnership_id is not None
+
+
+def _not_a_triage_rejection(proposal: Any) -> bool:
+    """Only the editor's own decision is reconsidered; a rejection in triage is final."""
+    return proposal.state != ProposalState.REJECTED or proposal.reject_reason == RejectReason.EDITORIAL
 
 
 @reversion.register()
@@ -175,7 +188,7 @@ class ChangeProposal(ConcurrentTransitionMixin, models.Model):
         source=ProposalState.NEW,
         target=ProposalState.LOCAL,
         permission=perms.can_triage_proposal,
-        conditions=[lambda proposal: proposal.partnership_id is not None],
+        conditions=[_has_partnership],
     )
     def mark_local(self, *, comment: str = "") -> None:
         self.decision_comment = comment
@@ -286,6 +299,22 @@ class ChangeProposal(ConcurrentTransitionMixin, models.Model):
     )
     def carry_over(self) -> None:
         pass
+
+    @transition(
+        field=state,
+        source=[ProposalState.ACCEPTED, ProposalState.REJECTED, ProposalState.POSTPONED],
+        target=RETURN_VALUE(*REVIEWED_STATES),
+        conditions=[_not_a_triage_rejection],
+        permission=perms.can_decide_proposal,
+    )
+    def reconsider(self, *, back_to: str) -> str:
+        """The editor changes a decision before the release: the proposal goes back to where the
+        resource group left it (`back_to`, one of the reviewed states) and is decided again. Only a
+        rejection by the editor is reconsidered, never one from triage."""
+        if back_to not in REVIEWED_STATES:
+            raise ValueError(f"not a reviewed state: {back_to!r}")
+        self.reject_reason, self.closed_at = "", None
+        return back_to
 
 
 class AuditEntry(models.Model):

@@ -4,13 +4,22 @@ used by views, the API, templates and, through `for_transition`, the state machi
 import logging
 
 import rules
+from django.contrib.auth.models import User
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
 from pathways.models import Profile, Role
 from pathways.permissions import is_local_editor_of, is_responsible_editor
 
 logger = logging.getLogger(__name__)
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """For type checking only: the request of a view behind `@login_required`, whose user is
+    signed in, so `request.user` is a User and never AnonymousUser (as django-stubs suggests).
+    Django still passes its own request object."""
+
+    user: User
 
 
 @rules.predicate

@@ -2,6 +2,9 @@
 pathway without a published version does not exist here, and titles come from the version, never
 from the draft."""
 
+from typing import Any
+
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import translation
 from drf_spectacular.types import OpenApiTypes
@@ -19,7 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .models import LANGUAGE_CODES, Pathway, Version, VersionKind, VersionSection
-from .pages import published_pathway_or_404, version_by_number
+from .pages import current_version_of, published_pathway_or_404, version_by_number
 from .views import _section_diffs
 
 # --- Serializers -------------------------------------------------------------------------------
@@ -36,11 +39,11 @@ class LocalizedTextSerializer(serializers.Serializer):
 class LocalizedField(serializers.Field):
     """Reads `<attribute>_nb` and `<attribute>_nn` of the object into `{"nb": ..., "nn": ...}`."""
 
-    def __init__(self, attribute: str, source: str = "*", **kwargs):
+    def __init__(self, attribute: str, source: str = "*", **kwargs: Any) -> None:
         self.attribute = attribute
         super().__init__(source=source, read_only=True, **kwargs)
 
-    def to_representation(self, obj) -> dict[str, str]:
+    def to_representation(self, obj: object) -> dict[str, str]:
         return {language: getattr(obj, f"{self.attribute}_{language}") for language in LANGUAGE_CODES}
 
 
@@ -48,7 +51,7 @@ class LocalizedField(serializers.Field):
 # section and appears in two components: named explicitly, drf-spectacular needs no ENUM_NAME_OVERRIDES.
 @extend_schema_field({"type": "string", "enum": VersionKind.values}, component_name="VersionKindEnum")
 class VersionKindField(serializers.ChoiceField):
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=VersionKind.choices, **kwargs)
 
 
@@ -145,7 +148,7 @@ class DiffSerializer(serializers.Serializer):
     lang = serializers.ChoiceField(choices=LANGUAGE_CODES)
     sections = SectionDiffSerializer(many=True, help_text="Only the sections that differ.")
 
-    def get_fields(self):
+    def get_fields(self) -> dict[str, serializers.Field]:
         # `from` is a Python keyword, so the field is declared as `from_` and renamed here.
         fields = super().get_fields()
         return {"from" if name == "from_" else name: field for name, field in fields.items()}
@@ -167,7 +170,7 @@ def _version_or_404(pathway: Pathway, number: str) -> Version:
         raise NotFound(f"Pathway {pathway.slug} has no version {number}.") from None
 
 
-def _published_pathways():
+def _published_pathways() -> QuerySet[Pathway]:
     return Pathway.objects.filter(current_version__isnull=False).select_related("current_version")
 
 
@@ -190,7 +193,7 @@ class PathwayDetail(generics.RetrieveAPIView):
     serializer_class = PathwayDetailSerializer
     lookup_field = "slug"
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Pathway]:
         return _published_pathways().prefetch_related("current_version__sections")
 
 
@@ -206,7 +209,7 @@ class PathwayDetail(generics.RetrieveAPIView):
 class VersionList(generics.ListAPIView):
     serializer_class = VersionSerializer
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Version]:
         pathway = published_pathway_or_404(self.kwargs["slug"])
         return pathway.versions.order_by("-year", "-correction")
 
@@ -247,7 +250,8 @@ class VersionDiff(APIView):
             raise ValidationError({"lang": [f"Must be one of: {', '.join(LANGUAGE_CODES)}."]})
         pathway = published_pathway_or_404(slug)
         to, from_ = request.query_params.get("to"), request.query_params.get("from")
-        new = _version_or_404(pathway, to) if to else pathway.current_version
+        new = _version_or_404(pathway, to) if to else current_version_of(pathway)
+        old: Version | None
         if from_:
             old = _version_or_404(pathway, from_)
         else:

@@ -7,10 +7,12 @@ import functools
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from .models import (
@@ -166,7 +168,7 @@ PARTS = [
 def section_structure(
     background_title: dict[str, str],
 ) -> list[tuple[str, str, str, str, str, str]]:
-    rows = [
+    rows: list[tuple[str, str, str, str, str, str]] = [
         ("innledning", SectionKind.LEAD, "", "", "Innledning", "Innleiing"),
         (
             "bakgrunn",
@@ -210,7 +212,7 @@ def _demo_password_hash() -> str:
     return make_password(DEMO_PASSWORD)
 
 
-def _user(username: str, role: str, partnership: Partnership | None, language: str, staff: bool):
+def _user(username: str, role: str, partnership: Partnership | None, language: str, staff: bool) -> User:
     User = get_user_model()
     user, created = User.objects.get_or_create(username=username, defaults={"is_staff": staff})
     if created:
@@ -234,7 +236,7 @@ def load_partnerships() -> dict[str, Partnership]:
     return partnerships
 
 
-def load_users(partnerships: dict[str, Partnership]) -> dict:
+def load_users(partnerships: dict[str, Partnership]) -> dict[str, User]:
     users = {
         username: _user(username, role, partnerships.get(slug) if slug else None, language, staff)
         for username, role, slug, language, staff in USERS
@@ -248,7 +250,7 @@ def load_users(partnerships: dict[str, Partnership]) -> dict:
     return users
 
 
-def load_pathway(data: dict, position: int, editor) -> Pathway:
+def load_pathway(data: dict[str, Any], position: int, editor: User) -> Pathway:
     """Create the pathway, publish the 2025 version, apply the revision and publish 2026."""
     pathway, _ = Pathway.objects.get_or_create(
         slug=data["slug"],
@@ -322,7 +324,7 @@ BERGEN_CONTACTS = {
 }
 
 
-def load_bergen_adaptation(partnership: Partnership, pathway: Pathway, editor) -> LocalAdaptation:
+def load_bergen_adaptation(partnership: Partnership, pathway: Pathway, editor: User) -> LocalAdaptation:
     existing = LocalAdaptation.objects.filter(partnership=partnership, pathway=pathway).first()
     if existing:
         return existing

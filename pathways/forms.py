@@ -2,10 +2,13 @@
 
 import json
 import re
+from collections.abc import Iterable
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from .models import LANGUAGE_CODES, VersionKind
@@ -34,12 +37,12 @@ class TypedTextField(forms.CharField):
     the page: a browser would silently cut a long paste at maxlength, where the server's error
     message keeps the whole text and says what is wrong."""
 
-    def widget_attrs(self, widget):
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
         attrs = super().widget_attrs(widget)
         attrs.pop("maxlength", None)
         return attrs
 
-    def validate(self, value):
+    def validate(self, value: str | None) -> None:
         super().validate(value)
         if UNREADABLE in (value or ""):
             raise ValidationError(
@@ -51,7 +54,7 @@ class TypedTextField(forms.CharField):
 class MarkdownField(TypedTextField):
     """A Markdown body in one written standard, at most BODY_MAX_LENGTH characters."""
 
-    def __init__(self, *, language: str, **kwargs):
+    def __init__(self, *, language: str, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         super().__init__(
             strip=False,
@@ -86,7 +89,7 @@ class SectionForm(forms.Form):
     body_nb = MarkdownField(label=_("Text (bokmål)"), language="nb")
     body_nn = MarkdownField(label=_("Text (nynorsk)"), language="nn")
 
-    def __init__(self, *args, titles_required: bool = True, **kwargs):
+    def __init__(self, *args: Any, titles_required: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name in ("title_nb", "title_nn"):
             self.fields[name].required = titles_required
@@ -106,10 +109,19 @@ class LocalSectionForm(SectionForm):
 
     field_order = ["slug", "title_nb", "title_nn", "body_nb", "body_nn", "after_slug"]
 
-    def __init__(self, *args, after_choices=(), taken_slugs=(), new: bool = True, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        after_choices: Iterable[tuple[str, str]] = (),
+        taken_slugs: Iterable[str] = (),
+        new: bool = True,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, titles_required=True, **kwargs)
         self.taken_slugs = set(taken_slugs)
-        self.fields["after_slug"].choices = [("", _("At the end of the page"))] + list(after_choices)
+        after_slug = self.fields["after_slug"]
+        assert isinstance(after_slug, forms.ChoiceField)
+        after_slug.choices = [("", _("At the end of the page")), *after_choices]
         if not new:
             del self.fields["slug"]
 
@@ -160,10 +172,12 @@ class PublishForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, parity_choices=(), **kwargs):
+    def __init__(self, *args: Any, parity_choices: Iterable[tuple[str, str]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if parity_choices:
-            self.fields["neutral"].choices = list(parity_choices)
+            neutral = self.fields["neutral"]
+            assert isinstance(neutral, forms.MultipleChoiceField)
+            neutral.choices = list(parity_choices)
         else:
             del self.fields["neutral"]
 
@@ -174,7 +188,7 @@ class PublishForm(forms.Form):
         return cleaned
 
 
-def _valid_import_section(item) -> bool:
+def _valid_import_section(item: object) -> bool:
     if not isinstance(item, dict):
         return False
     slug = item.get("slug")
@@ -230,9 +244,9 @@ class ImportForm(forms.Form):
         return data
 
 
-def error_summary(form: forms.Form | None, reasons=()) -> list[dict]:
+def error_summary(form: forms.Form | None, reasons: Iterable[str | Promise] = ()) -> list[dict[str, Any]]:
     """What the error summary at the top of a form page lists, each field error linked to its field."""
-    items = [{"href": "", "text": reason} for reason in reasons]
+    items: list[dict[str, Any]] = [{"href": "", "text": reason} for reason in reasons]
     if form is None:
         return items
     items += [{"href": "", "text": error} for error in form.non_field_errors()]

@@ -6,6 +6,8 @@ Markdown. A `LocalAdaptation` is a partnership's variant: it overrides some sect
 ones and may rename the title; its HTML is rendered when it is saved.
 """
 
+from typing import Any, NoReturn
+
 import reversion
 from django.conf import settings
 from django.db import models
@@ -209,7 +211,7 @@ class Section(SectionFields):
         verbose_name = _("section")
         verbose_name_plural = _("sections")
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         if VersionSection.objects.filter(version__pathway_id=self.pathway_id, slug=self.slug).exists():
             raise ImmutableError("A published section is retired, never deleted: its anchor must not be reused.")
         return super().delete(*args, **kwargs)
@@ -262,12 +264,12 @@ class Version(models.Model):
     def summary(self, language: str) -> str:
         return getattr(self, f"summary_{language}")
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not self._state.adding:
             raise ImmutableError("A published version cannot be changed.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise ImmutableError("A published version cannot be deleted.")
 
 
@@ -286,12 +288,12 @@ class VersionSection(SectionFields):
     def html(self, language: str) -> str:
         return getattr(self, f"html_{language}")
 
-    def save(self, *args, **kwargs) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not self._state.adding:
             raise ImmutableError("A published section cannot be changed.")
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise ImmutableError("A published section cannot be deleted.")
 
 

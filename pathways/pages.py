@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 
-from .models import LocalAdaptation, Pathway, SectionKind, Version
+from .models import AdaptedSection, LocalAdaptation, Pathway, SectionKind, Version
 
 
 @dataclass(frozen=True)
@@ -55,6 +55,14 @@ def forget_current(slug: str) -> None:
     _current.pop(slug, None)
 
 
+def current_version_of(pathway: Pathway) -> Version:
+    """The current version of a pathway the caller fetched as published (`published_pathway_or_404`,
+    `current_pathway_or_404`, or a `current_version__isnull=False` filter)."""
+    version = pathway.current_version
+    assert version is not None, f"pathway {pathway.slug} is not published"
+    return version
+
+
 # Published versions and their sections never change, so what is read of them is kept per process
 # for good (bounded). A number that does not exist yet is not remembered: it may be published.
 _versions: dict[tuple[int, str], Version] = {}
@@ -62,7 +70,7 @@ _section_titles: dict[int, dict[str, tuple[str, str]]] = {}
 _REMEMBERED_MAX = 2048
 
 
-def _remember(store: dict, key, value):
+def _remember[K, V](store: dict[K, V], key: K, value: V) -> V:
     if len(store) >= _REMEMBERED_MAX:
         store.pop(next(iter(store)))
     store[key] = value
@@ -95,14 +103,15 @@ def common_sections(version: Version, language: str) -> list[PageSection]:
 def adapted_sections(adaptation: LocalAdaptation, version: Version, language: str) -> list[PageSection]:
     """The common sections with the adaptation's overrides in place and its local sections inserted
     after the common section each names (at the end when that section no longer exists)."""
-    overrides, local_after = {}, {}
+    overrides: dict[str, AdaptedSection] = {}
+    local_after: dict[str, list[AdaptedSection]] = {}
     for adapted in adaptation.sections.all():
         if adapted.is_local:
             local_after.setdefault(adapted.after_slug, []).append(adapted)
         else:
             overrides[adapted.slug] = adapted
 
-    def local(adapted) -> PageSection:
+    def local(adapted: AdaptedSection) -> PageSection:
         return PageSection(
             adapted.slug,
             SectionKind.LOCAL,

@@ -3,9 +3,11 @@ and the lookups the views fetch objects through: what a user may not touch is a 
 so a local editor cannot tell another partnership's drafts from ones that do not exist."""
 
 import logging
+from typing import NoReturn
 
 import rules
-from django.http import Http404
+from django.contrib.auth.models import AnonymousUser, User
+from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from .models import LocalAdaptation, Partnership, Pathway, Profile, Role
@@ -13,7 +15,14 @@ from .models import LocalAdaptation, Partnership, Pathway, Profile, Role
 logger = logging.getLogger(__name__)
 
 
-def _profile(user) -> Profile | None:
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request of a view behind `login_required`: its user has signed in (for the type checker;
+    Django gives these views a plain HttpRequest)."""
+
+    user: User
+
+
+def _profile(user: User | AnonymousUser | None) -> Profile | None:
     if user is None or not user.is_authenticated or not user.is_active:
         return None
     # A user without a profile (the reverse one-to-one raises an AttributeError subclass) has no rights.
@@ -21,13 +30,13 @@ def _profile(user) -> Profile | None:
 
 
 @rules.predicate
-def is_responsible_editor(user) -> bool:
+def is_responsible_editor(user: User | AnonymousUser | None) -> bool:
     profile = _profile(user)
     return profile is not None and profile.role == Role.RESPONSIBLE_EDITOR
 
 
 @rules.predicate
-def is_local_editor_of(user, partnership: Partnership | None) -> bool:
+def is_local_editor_of(user: User | AnonymousUser | None, partnership: Partnership | None) -> bool:
     profile = _profile(user)
     return (
         profile is not None
@@ -38,12 +47,12 @@ def is_local_editor_of(user, partnership: Partnership | None) -> bool:
 
 
 @rules.predicate
-def is_local_editor_of_adaptation(user, adaptation: LocalAdaptation | None) -> bool:
+def is_local_editor_of_adaptation(user: User | AnonymousUser | None, adaptation: LocalAdaptation | None) -> bool:
     return adaptation is not None and is_local_editor_of(user, adaptation.partnership)
 
 
 @rules.predicate
-def can_edit_pathway(user, pathway: Pathway | None) -> bool:
+def can_edit_pathway(user: User | AnonymousUser | None, pathway: Pathway | None) -> bool:
     """The common draft and its publication belong to the responsible editor alone."""
     return is_responsible_editor(user)
 
@@ -54,19 +63,19 @@ can_edit_adaptation = is_local_editor_of_adaptation | is_responsible_editor
 can_create_adaptation = is_local_editor_of | is_responsible_editor
 
 
-def _deny(user, kind: str, pk: int) -> None:
+def _deny(user: User | AnonymousUser, kind: str, pk: int) -> NoReturn:
     logger.warning("staff access denied: user=%s %s=%s", getattr(user, "pk", None), kind, pk)
     raise Http404
 
 
-def pathway_for_editor_or_404(user, slug: str) -> Pathway:
+def pathway_for_editor_or_404(user: User | AnonymousUser, slug: str) -> Pathway:
     pathway = get_object_or_404(Pathway.objects.select_related("current_version"), slug=slug)
     if not can_edit_pathway(user, pathway):
         _deny(user, "pathway", pathway.pk)
     return pathway
 
 
-def partnership_for_user_or_404(user, partnership_slug: str) -> Partnership:
+def partnership_for_user_or_404(user: User | AnonymousUser, partnership_slug: str) -> Partnership:
     """The partnership whose adaptations the user may create and change."""
     partnership = get_object_or_404(Partnership, slug=partnership_slug)
     if not can_create_adaptation(user, partnership):
@@ -75,7 +84,7 @@ def partnership_for_user_or_404(user, partnership_slug: str) -> Partnership:
 
 
 def adaptation_target_or_404(
-    user, partnership_slug: str, pathway_slug: str
+    user: User | AnonymousUser, partnership_slug: str, pathway_slug: str
 ) -> tuple[Partnership, Pathway, LocalAdaptation | None]:
     """The partnership, the published pathway and the partnership's adaptation of it, if it has one
     yet."""
@@ -91,7 +100,7 @@ def adaptation_target_or_404(
     return partnership, pathway, adaptation
 
 
-def adaptation_for_user_or_404(user, partnership_slug: str, pathway_slug: str) -> LocalAdaptation:
+def adaptation_for_user_or_404(user: User | AnonymousUser, partnership_slug: str, pathway_slug: str) -> LocalAdaptation:
     """The adaptation the user may change; 404 when it does not exist or is not theirs."""
     _partnership, _pathway, adaptation = adaptation_target_or_404(user, partnership_slug, pathway_slug)
     if adaptation is None:

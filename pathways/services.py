@@ -4,8 +4,11 @@ management commands and (later) governance decisions all call them, so they beha
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypedDict
 
 import reversion
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -45,7 +48,7 @@ class Refused(Exception):
     (publishing, importing, the round, the votes, the decisions, a resend) is one of these, so views
     show them alike. Given one reason or several; each is made a string in the language of the moment."""
 
-    def __init__(self, reasons):
+    def __init__(self, reasons: str | Promise | Iterable[str | Promise]) -> None:
         reasons = [reasons] if isinstance(reasons, str | Promise) else reasons
         self.reasons = [str(reason) for reason in reasons]
         super().__init__("; ".join(self.reasons))
@@ -65,7 +68,7 @@ def parity_problems(pathway: Pathway, *, neutral_slugs: Iterable[str] = ()) -> l
     """Sections whose text changed in one written standard but not in the other since the current
     version, leaving out those the editor marked as language-neutral changes."""
     neutral = set(neutral_slugs)
-    published = {}
+    published: dict[str, VersionSection] = {}
     if pathway.current_version_id:
         published = {s.slug: s for s in VersionSection.objects.filter(version_id=pathway.current_version_id)}
     problems = []
@@ -83,13 +86,11 @@ def parity_problems(pathway: Pathway, *, neutral_slugs: Iterable[str] = ()) -> l
 
 
 def pathway_has_unpublished_changes(pathway: Pathway) -> bool:
-    if not pathway.current_version_id:
-        return True
-    published = list(
-        VersionSection.objects.filter(version_id=pathway.current_version_id).values_list(*COPIED_SECTION_FIELDS)
-    )
-    draft = list(pathway.sections.filter(retired=False).values_list(*COPIED_SECTION_FIELDS))
     version = pathway.current_version
+    if version is None:
+        return True
+    published = list(VersionSection.objects.filter(version=version).values_list(*COPIED_SECTION_FIELDS))
+    draft = list(pathway.sections.filter(retired=False).values_list(*COPIED_SECTION_FIELDS))
     return published != draft or (pathway.title_nb, pathway.title_nn) != (
         version.title_nb,
         version.title_nn,
@@ -99,13 +100,13 @@ def pathway_has_unpublished_changes(pathway: Pathway) -> bool:
 def pathway_publish(
     *,
     pathway: Pathway,
-    by,
+    by: User,
     kind: str,
     summary_nb: str,
     summary_nn: str,
     neutral_slugs: Iterable[str] = (),
     year: int | None = None,
-    at=None,
+    at: datetime | None = None,
 ) -> Version:
     """Publish the draft as a new immutable version.
 
@@ -139,17 +140,19 @@ def pathway_publish(
             if Version.objects.filter(pathway=pathway, year=year, correction=0).exists():
                 reasons.append(_("The yearly revision %(year)s has already been published.") % {"year": year})
         elif kind == VersionKind.CORRECTION:
-            if not pathway.current_version_id:
+            current = pathway.current_version
+            if current is None:
                 reasons.append(_("The first version of a pathway must be a yearly revision."))
                 correction = 0
             else:
-                year = pathway.current_version.year
+                year = current.year
                 latest = Version.objects.filter(pathway=pathway, year=year).aggregate(n=Max("correction"))["n"]
                 correction = (latest or 0) + 1
         else:
             raise ValueError(f"unknown version kind {kind!r}")
         if reasons:
             raise PublishRefused(reasons)
+        assert year is not None  # only a correction of an unpublished pathway leaves it unset, and that was refused
 
         version = Version.objects.create(
             pathway=pathway,
@@ -178,7 +181,7 @@ def pathway_publish(
     return version
 
 
-def section_update(*, section: Section, by, comment: str = "", **fields: str) -> Section:
+def section_update(*, section: Section, by: User, comment: str = "", **fields: str) -> Section:
     """Change a draft section's titles or texts, recording who did it in the version history."""
     allowed = {"title_nb", "title_nn", "body_nb", "body_nn"}
     unknown = set(fields) - allowed
@@ -211,15 +214,16 @@ class CommonChange:
 
 def adaptation_common_changes(adaptation: LocalAdaptation) -> list[CommonChange]:
     current_id = adaptation.pathway.current_version_id
+    if current_id is None:
+        return []  # an adaptation is of a published pathway; with no common text nothing changed in it
     overrides = [s for s in adaptation.sections.all() if not s.is_local and s.based_on_id != current_id]
     if not overrides:
         return []
     wanted = {o.slug for o in overrides}
-    texts = {
-        (vs.version_id, vs.slug): vs
-        for vs in VersionSection.objects.filter(
-            version_id__in={o.based_on_id for o in overrides} | {current_id}, slug__in=wanted
-        )
+    versions = {o.based_on_id for o in overrides if o.based_on_id is not None} | {current_id}
+    # `based_on` is nullable, so an override's key may hold None: such a key finds nothing.
+    texts: dict[tuple[int | None, str], VersionSection] = {
+        (vs.version_id, vs.slug): vs for vs in VersionSection.objects.filter(version_id__in=versions, slug__in=wanted)
     }
     changes = []
     for override in overrides:
@@ -241,7 +245,7 @@ def _render_adapted(section: AdaptedSection) -> None:
 
 
 def adaptation_create(
-    *, partnership: Partnership, pathway: Pathway, by, title_nb: str = "", title_nn: str = ""
+    *, partnership: Partnership, pathway: Pathway, by: User, title_nb: str = "", title_nn: str = ""
 ) -> LocalAdaptation:
     if not pathway.current_version_id:
         raise ValueError("a pathway must be published before it can be adapted")
@@ -262,7 +266,7 @@ def adaptation_section_save(
     *,
     adaptation: LocalAdaptation,
     slug: str,
-    by,
+    by: User,
     title_nb: str = "",
     title_nn: str = "",
     body_nb: str,
@@ -288,7 +292,7 @@ def adaptation_section_save(
     return section
 
 
-def adaptation_accept_common(*, adapted: AdaptedSection, by) -> None:
+def adaptation_accept_common(*, adapted: AdaptedSection, by: User) -> None:
     """The local editor takes the new common text: the override goes, the page shows the common text."""
     with transaction.atomic(), reversion.create_revision():
         adaptation = adapted.adaptation
@@ -298,7 +302,7 @@ def adaptation_accept_common(*, adapted: AdaptedSection, by) -> None:
         reversion.set_comment(_("Accepted the common text"))
 
 
-def adaptation_keep_local(*, adapted: AdaptedSection, by) -> None:
+def adaptation_keep_local(*, adapted: AdaptedSection, by: User) -> None:
     """The local editor keeps their text: it is now based on the current common version."""
     with transaction.atomic(), reversion.create_revision():
         adapted.based_on_id = adapted.adaptation.pathway.current_version_id
@@ -313,7 +317,7 @@ EXPORT_FORMAT = "forlop-export/1"
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
-def version_export(version: Version, *, slugs: Iterable[str] = ()) -> dict:
+def version_export(version: Version, *, slugs: Iterable[str] = ()) -> dict[str, Any]:
     """A published version, whole or the chosen sections, as plain data (the JSON download)."""
     wanted = set(slugs)
     sections = [s for s in version.sections.all() if not wanted or s.slug in wanted]
@@ -359,7 +363,13 @@ class ImportRefused(Refused):
     """The file cannot be imported; `reasons` says why."""
 
 
-def adaptation_import(*, partnership: Partnership, data: dict, by) -> LocalAdaptation:
+class _ImportedSection(TypedDict):
+    slug: str
+    title: dict[str, str]  # by language
+    body: dict[str, str]
+
+
+def adaptation_import(*, partnership: Partnership, data: object, by: User) -> LocalAdaptation:
     """Create (or update) a partnership's adaptation from an edited JSON download.
 
     Sections whose text differs from the version the download was taken from become overrides;
@@ -376,7 +386,7 @@ def adaptation_import(*, partnership: Partnership, data: dict, by) -> LocalAdapt
         raise ImportRefused([_("The file names a version that does not exist.")]) from None
     common = {s.slug: s for s in base.sections.all()}
     try:
-        incoming = [
+        incoming: list[_ImportedSection] = [
             {
                 "slug": str(item["slug"]),
                 "title": {lang: str(item["title"][lang]) for lang in LANGUAGE_CODES},
@@ -440,16 +450,17 @@ def pathway_next_version_number(pathway: Pathway, *, kind: str, year: int | None
     Only a preview: the number is settled under the row lock when the version is published."""
     if kind == VersionKind.REVISION:
         return str(year or timezone.localdate().year)
-    if not pathway.current_version_id:
+    current = pathway.current_version
+    if current is None:
         return ""
-    current_year = pathway.current_version.year
+    current_year = current.year
     latest = Version.objects.filter(pathway=pathway, year=current_year).aggregate(n=Max("correction"))["n"]
     return f"{current_year}.{(latest or 0) + 1}"
 
 
 def pathway_changed_sections(pathway: Pathway) -> list[Section]:
     """Draft sections that are new or differ from the current version: what publishing would change."""
-    published = {}
+    published: dict[str, tuple[object, ...]] = {}
     if pathway.current_version_id:
         published = {
             s.slug: tuple(getattr(s, field) for field in COPIED_SECTION_FIELDS)
@@ -462,7 +473,7 @@ def pathway_changed_sections(pathway: Pathway) -> list[Section]:
     ]
 
 
-def adaptation_update_titles(*, adaptation: LocalAdaptation, by, title_nb: str, title_nn: str) -> LocalAdaptation:
+def adaptation_update_titles(*, adaptation: LocalAdaptation, by: User, title_nb: str, title_nn: str) -> LocalAdaptation:
     """Set the adaptation's local titles; blank means the common title is shown."""
     with transaction.atomic(), reversion.create_revision():
         adaptation.title_nb, adaptation.title_nn = title_nb, title_nn

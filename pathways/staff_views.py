@@ -2,11 +2,14 @@
 adapt them for their partnership. Plain forms, no JavaScript. Every view fetches its objects through
 `permissions` (404 for what the user may not touch), validates a form and calls a service."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +18,9 @@ from django.views.decorators.http import require_http_methods
 
 from . import permissions as perms
 from .forms import AdaptationTitleForm, ImportForm, LocalSectionForm, PublishForm, SectionForm, error_summary
-from .models import LANGUAGE_CODES, LocalAdaptation, Pathway, VersionKind
+from .models import LANGUAGE_CODES, LocalAdaptation, Partnership, Pathway, VersionKind
+from .pages import current_version_of
+from .permissions import AuthenticatedHttpRequest
 from .rendering import render_markdown
 from .services import (
     ImportRefused,
@@ -40,7 +45,7 @@ TEXT_FIELDS = ("title_nb", "title_nn", "body_nb", "body_nn")
 LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk"}  # names of the written standards, the same in both
 
 
-def _previews(cleaned: dict) -> list[dict]:
+def _previews(cleaned: dict[str, Any]) -> list[dict[str, str]]:
     return [
         {
             "language": lang,
@@ -52,7 +57,9 @@ def _previews(cleaned: dict) -> list[dict]:
     ]
 
 
-def _section_form_response(request: HttpRequest, form: Form, context: dict, *, save) -> HttpResponse:
+def _section_form_response(
+    request: HttpRequest, form: Form, context: dict[str, Any], *, save: Callable[[dict[str, Any]], str]
+) -> HttpResponse:
     """The shared POST handling of the section editors: Preview re-renders with the rendered texts
     and saves nothing; Save calls `save(cleaned_data)`, which returns where to go next."""
     template = "staff/section_edit.html"
@@ -68,9 +75,9 @@ def _section_form_response(request: HttpRequest, form: Form, context: dict, *, s
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     user, language = request.user, current_language()
-    context: dict = {"is_responsible_editor": perms.is_responsible_editor(user)}
+    context: dict[str, Any] = {"is_responsible_editor": perms.is_responsible_editor(user)}
     if context["is_responsible_editor"]:
         context["pathways"] = [
             {"pathway": p, "title": p.title(language), "unpublished": pathway_has_unpublished_changes(p)}
@@ -107,7 +114,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
-def pathway(request: HttpRequest, slug: str) -> HttpResponse:
+def pathway(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     pathway = perms.pathway_for_editor_or_404(request.user, slug)
     language = current_language()
     return render_page(
@@ -124,7 +131,7 @@ def pathway(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def section_edit(request: HttpRequest, slug: str, section_slug: str) -> HttpResponse:
+def section_edit(request: AuthenticatedHttpRequest, slug: str, section_slug: str) -> HttpResponse:
     pathway = perms.pathway_for_editor_or_404(request.user, slug)
     section = get_object_or_404(pathway.sections, slug=section_slug, retired=False)
     context = {
@@ -136,7 +143,7 @@ def section_edit(request: HttpRequest, slug: str, section_slug: str) -> HttpResp
         form = SectionForm(initial={name: getattr(section, name) for name in TEXT_FIELDS})
         return render_page(request, "staff/section_edit.html", context | {"form": form})
 
-    def save(cleaned: dict) -> str:
+    def save(cleaned: dict[str, Any]) -> str:
         section_update(section=section, by=request.user, **{name: cleaned[name] for name in TEXT_FIELDS})
         messages.success(
             request,
@@ -161,7 +168,7 @@ def _parity_choices(pathway: Pathway) -> list[tuple[str, str]]:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def publish(request: HttpRequest, slug: str) -> HttpResponse:
+def publish(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     pathway = perms.pathway_for_editor_or_404(request.user, slug)
     language = current_language()
     this_year = timezone.localdate().year
@@ -221,13 +228,21 @@ def _adaptation_url(adaptation: LocalAdaptation) -> str:
     )
 
 
-def _titles(adaptation: LocalAdaptation) -> dict:
+def _titles(adaptation: LocalAdaptation) -> dict[str, str]:
     return {"title_nb": adaptation.title_nb, "title_nn": adaptation.title_nn}
 
 
-def _adaptation_page(request: HttpRequest, partnership, pathway, adaptation, *, title_form=None, status=200):
+def _adaptation_page(
+    request: HttpRequest,
+    partnership: Partnership,
+    pathway: Pathway,
+    adaptation: LocalAdaptation | None,
+    *,
+    title_form: AdaptationTitleForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     language = current_language()
-    context = {
+    context: dict[str, Any] = {
         "partnership": partnership,
         "pathway": pathway,
         "adaptation": adaptation,
@@ -237,7 +252,7 @@ def _adaptation_page(request: HttpRequest, partnership, pathway, adaptation, *, 
         ),
     }
     if adaptation is not None:
-        common = list(pathway.current_version.sections.all())
+        common = list(current_version_of(pathway).sections.all())
         common_titles = {s.slug: s.title(language) for s in common}
         adapted = list(adaptation.sections.all())
         overridden = {a.slug for a in adapted if not a.is_local}
@@ -265,7 +280,7 @@ def _adaptation_page(request: HttpRequest, partnership, pathway, adaptation, *, 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def adaptation(request: HttpRequest, partnership_slug: str, slug: str) -> HttpResponse:
+def adaptation(request: AuthenticatedHttpRequest, partnership_slug: str, slug: str) -> HttpResponse:
     partnership, pathway, adaptation = perms.adaptation_target_or_404(request.user, partnership_slug, slug)
     if request.method != "POST":
         return _adaptation_page(request, partnership, pathway, adaptation)
@@ -306,40 +321,44 @@ def _taken_slugs(adaptation: LocalAdaptation) -> set[str]:
     pathway = adaptation.pathway
     return (
         set(pathway.sections.values_list("slug", flat=True))
-        | set(pathway.current_version.sections.values_list("slug", flat=True))
+        | set(current_version_of(pathway).sections.values_list("slug", flat=True))
         | set(adaptation.sections.values_list("slug", flat=True))
     )
 
 
 def _after_choices(adaptation: LocalAdaptation) -> list[tuple[str, str]]:
     language = current_language()
-    return [(s.slug, s.title(language)) for s in adaptation.pathway.current_version.sections.all()]
+    return [(s.slug, s.title(language)) for s in current_version_of(adaptation.pathway).sections.all()]
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def adapted_section_edit(request: HttpRequest, partnership_slug: str, slug: str, section_slug: str) -> HttpResponse:
+def adapted_section_edit(
+    request: AuthenticatedHttpRequest, partnership_slug: str, slug: str, section_slug: str
+) -> HttpResponse:
     adaptation = perms.adaptation_for_user_or_404(request.user, partnership_slug, slug)
     language = current_language()
     adapted = adaptation.sections.filter(slug=section_slug).first()
-    common = adaptation.pathway.current_version.sections.filter(slug=section_slug).first()
-    if adapted is None and common is None:
+    common = current_version_of(adaptation.pathway).sections.filter(slug=section_slug).first()
+    source = adapted or common
+    if source is None:
         raise Http404
     is_local = adapted is not None and adapted.is_local
-    source = adapted or common
+    cancel_url = _adaptation_url(adaptation)
     context = {
         "heading": source.title(language) or (common.title(language) if common else section_slug),
         "pathway_title": adaptation.title(language) or adaptation.pathway.title(language),
         "partnership": adaptation.partnership,
         "is_local": is_local,
         "is_override": not is_local,
-        "cancel_url": _adaptation_url(adaptation),
+        "cancel_url": cancel_url,
     }
 
-    def make_form(data=None) -> SectionForm:
+    def make_form(data: QueryDict | None = None) -> SectionForm:
         # An override starts from the common text (or the saved override); a local section from itself.
         initial = {name: getattr(source, name) for name in TEXT_FIELDS}
         if is_local:
+            assert adapted is not None  # only a saved section is local
             initial["after_slug"] = adapted.after_slug
             return LocalSectionForm(data, initial=initial, after_choices=_after_choices(adaptation), new=False)
         return SectionForm(data, initial=initial, titles_required=False)
@@ -347,7 +366,7 @@ def adapted_section_edit(request: HttpRequest, partnership_slug: str, slug: str,
     if request.method != "POST":
         return render_page(request, "staff/section_edit.html", context | {"form": make_form()})
 
-    def save(cleaned: dict) -> str:
+    def save(cleaned: dict[str, Any]) -> str:
         adaptation_section_save(
             adaptation=adaptation,
             slug=section_slug,
@@ -357,28 +376,30 @@ def adapted_section_edit(request: HttpRequest, partnership_slug: str, slug: str,
             **{name: cleaned[name] for name in TEXT_FIELDS},
         )
         messages.success(request, _("The section was saved and is now on the local page."))
-        return context["cancel_url"]
+        return cancel_url
 
     return _section_form_response(request, make_form(request.POST), context, save=save)
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def local_section_new(request: HttpRequest, partnership_slug: str, slug: str) -> HttpResponse:
+def local_section_new(request: AuthenticatedHttpRequest, partnership_slug: str, slug: str) -> HttpResponse:
     adaptation = perms.adaptation_for_user_or_404(request.user, partnership_slug, slug)
     language = current_language()
+    cancel_url = _adaptation_url(adaptation)
     context = {
         "heading": _("New local section"),
         "pathway_title": adaptation.title(language) or adaptation.pathway.title(language),
         "partnership": adaptation.partnership,
         "is_local": True,
-        "cancel_url": _adaptation_url(adaptation),
+        "cancel_url": cancel_url,
     }
-    kwargs = {"after_choices": _after_choices(adaptation), "taken_slugs": _taken_slugs(adaptation)}
+    after_choices, taken_slugs = _after_choices(adaptation), _taken_slugs(adaptation)
     if request.method != "POST":
-        return render_page(request, "staff/section_edit.html", context | {"form": LocalSectionForm(**kwargs)})
+        form = LocalSectionForm(after_choices=after_choices, taken_slugs=taken_slugs)
+        return render_page(request, "staff/section_edit.html", context | {"form": form})
 
-    def save(cleaned: dict) -> str:
+    def save(cleaned: dict[str, Any]) -> str:
         adaptation_section_save(
             adaptation=adaptation,
             slug=cleaned["slug"],
@@ -388,14 +409,15 @@ def local_section_new(request: HttpRequest, partnership_slug: str, slug: str) ->
             **{name: cleaned[name] for name in TEXT_FIELDS},
         )
         messages.success(request, _("The local section was added."))
-        return context["cancel_url"]
+        return cancel_url
 
-    return _section_form_response(request, LocalSectionForm(request.POST, **kwargs), context, save=save)
+    form = LocalSectionForm(request.POST, after_choices=after_choices, taken_slugs=taken_slugs)
+    return _section_form_response(request, form, context, save=save)
 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def adaptation_upload(request: HttpRequest, partnership_slug: str) -> HttpResponse:
+def adaptation_upload(request: AuthenticatedHttpRequest, partnership_slug: str) -> HttpResponse:
     partnership = perms.partnership_for_user_or_404(request.user, partnership_slug)
     reasons: list[str] = []
     if request.method != "POST":

@@ -4,6 +4,7 @@ import json
 import sys
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django.db import InterfaceError, OperationalError
@@ -31,6 +32,7 @@ from .pages import (
     adapted_sections,
     common_sections,
     current_pathway_or_404,
+    current_version_of,
     published_pathway_or_404,
     version_by_number,
 )
@@ -109,7 +111,7 @@ def _not_modified_or_none(request: HttpRequest, etag: str) -> HttpResponse | Non
     return None
 
 
-def _cached_headers(response: HttpResponse, etag: str, last_modified) -> HttpResponse:
+def _cached_headers(response: HttpResponse, etag: str, last_modified: datetime) -> HttpResponse:
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified.timestamp())
     response["Cache-Control"] = "public, max-age=300"
@@ -181,7 +183,7 @@ def _serve_version(request: HttpRequest, version: Version, *, is_current: bool) 
 @require_safe
 def pathway_detail(request: HttpRequest, slug: str) -> HttpResponse:
     pathway = current_pathway_or_404(slug)
-    version = pathway.current_version
+    version = current_version_of(pathway)
     version.pathway = pathway
     return _serve_version(request, version, is_current=True)
 
@@ -207,7 +209,7 @@ def version_history(request: HttpRequest, slug: str) -> HttpResponse:
         "pathways/version_history.html",
         {
             "pathway": pathway,
-            "title": pathway.current_version.title(language),
+            "title": current_version_of(pathway).title(language),
             "versions": [
                 (v, v.summary(language), previous) for v, previous in zip(versions, versions[1:] + [None], strict=True)
             ],
@@ -245,6 +247,7 @@ def version_changes(request: HttpRequest, slug: str) -> HttpResponse:
     versions = list(pathway.versions.all())
     try:
         new = version_by_number(pathway, request.GET["til"]) if request.GET.get("til") else versions[0]
+        old: Version | None
         if request.GET.get("fra"):
             old = version_by_number(pathway, request.GET["fra"])
         else:
@@ -261,7 +264,7 @@ def version_changes(request: HttpRequest, slug: str) -> HttpResponse:
         "pathways/version_changes.html",
         {
             "pathway": pathway,
-            "title": pathway.current_version.title(language),
+            "title": current_version_of(pathway).title(language),
             "old": old,
             "new": new,
             "versions": versions,
@@ -282,7 +285,7 @@ def adaptation_detail(request: HttpRequest, partnership_slug: str, slug: str) ->
         pathway__current_version__isnull=False,
     )
     pathway = adaptation.pathway
-    version = pathway.current_version
+    version = current_version_of(pathway)
     etag = quote_etag(f"a{adaptation.pk}-{adaptation.updated_at.timestamp()}-v{version.pk}-{language}")
     not_modified = _not_modified_or_none(request, etag)
     if not_modified:
@@ -315,7 +318,7 @@ def pathway_download(request: HttpRequest, slug: str) -> HttpResponse:
         version = version_by_number(pathway, request.GET["versjon"]) if request.GET.get("versjon") else None
     except Version.DoesNotExist:
         raise Http404 from None
-    version = version or pathway.current_version
+    version = version or current_version_of(pathway)
     chosen = request.GET.getlist("seksjon")
     fmt = request.GET.get("format", "")
     known = {s.slug for s in version.sections.all()}
@@ -351,7 +354,7 @@ def pathway_download(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return HttpResponse(render_to_string("404.html", request=request), status=404)
 
 

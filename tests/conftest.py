@@ -2,7 +2,7 @@
 
 The cast: `editor` (responsible editor), `local_a` (local editor of partnership A), `local_b` (of
 partnership B), `trust_seat` and `municipality_seat` (resource group members of A), `adviser`, and
-the anonymous reader (the plain `client`).
+the anonymous reader (the plain `client`); `editor_client` is the client logged in as the editor.
 """
 
 import os
@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 
 from pathways.models import HealthTrust, Partnership, Profile, Role
 from tests.factories import make_pathway
+from tests.support import as_user
 
 REQUIRED = os.environ.get("CI") == "true"
 
@@ -95,6 +96,12 @@ def trust_seat(partnership_a):
 @pytest.fixture
 def adviser(db):
     return _person("adviser", Role.ADVISER, staff=False)
+
+
+@pytest.fixture
+def editor_client(client, editor):
+    """The test client, logged in as the responsible editor."""
+    return as_user(client, editor)
 
 
 @pytest.fixture

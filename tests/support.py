@@ -8,6 +8,9 @@ process group, so gunicorn's worker goes with its master.
 
 Nothing here sleeps for a fixed time: `wait_until` polls with a deadline, and gives up early when a
 process it depends on has died (with that process's log in the message).
+
+And the two helpers nearly every test module uses: `make_proposal`, the one factory for change
+proposals, and `as_user`, a client logged in as one of the cast.
 """
 
 import email
@@ -28,6 +31,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from http.cookies import SimpleCookie
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import quote
 
 import redis
@@ -35,11 +39,79 @@ from aiosmtpd.controller import Controller
 from celery import Celery
 from django.conf import settings
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from governance.models import ChangeProposal
+    from pathways.models import Partnership, Pathway, Version
+
 ROOT = Path(__file__).resolve().parent.parent
 REAL_BROKER_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/15")
 # How long to wait for something a real process does. Generous: on a busy CI machine a worker can
 # take several seconds to start; a passing test never waits this long.
 DEADLINE = 60.0
+
+
+# --- Proposals and logged-in clients ----------------------------------------------------------------
+
+
+def make_proposal(
+    *,
+    pathway: "Pathway | None" = None,
+    partnership: "Partnership | None" = None,
+    state: str = "new",
+    source: str = "reader",
+    kind: str = "error",
+    language: str = "nb",
+    description: str = "Feil telefonnummer til BUP.",
+    section_slug: str = "",
+    version: "Version | None | Literal['current']" = "current",
+    suggested_text: str = "",
+    quote: str = "",
+    external_url: str = "",
+    context_unknown: bool = False,
+    may_contain_personal_data: bool = False,
+    by: "User | None" = None,
+    **row: object,
+) -> "ChangeProposal":
+    """A proposal as proposal_create makes it (with its first history version), then put straight
+    into `state` and given the other columns in `row` (`created_at`, `redacted_at`, ...) by a plain
+    update: the state field is protected, and the moves that lead there are not what the test is
+    about. On a pathway, the proposal was made on its current version unless `version` says
+    otherwise (None: no version recorded).
+
+    The models are imported here, not at the top, so that importing this module (for the process
+    helpers below) never needs Django's app registry to be ready."""
+    from governance.models import ChangeProposal
+    from governance.proposals.services import proposal_create
+
+    if version == "current":
+        version = pathway.current_version if pathway else None
+    proposal = proposal_create(
+        source=source,
+        kind=kind,
+        language=language,
+        description=description,
+        pathway=pathway,
+        section_slug=section_slug,
+        version=version,
+        partnership=partnership,
+        suggested_text=suggested_text,
+        quote=quote,
+        external_url=external_url,
+        context_unknown=context_unknown,
+        may_contain_personal_data=may_contain_personal_data,
+        by=by,
+    )
+    ChangeProposal.objects.filter(pk=proposal.pk).update(state=state, **row)
+    return ChangeProposal.objects.get(pk=proposal.pk)
+
+
+def as_user(client: "Client", user: "User") -> "Client":
+    """`client`, logged in (by session) as `user`: `as_user(client, editor).get(url)`."""
+    client.force_login(user)
+    return client
 
 
 # --- Waiting -----------------------------------------------------------------------------------------
@@ -295,7 +367,11 @@ def forget_queue(queue: str, broker_url: str = REAL_BROKER_URL) -> None:
             kind = client.type(key)
             if kind == b"set" and (stale := [member for member in client.smembers(key) if name in member]):
                 client.srem(key, *stale)
-            elif kind == b"zset" and (stale := [member for member in client.zrange(key, 0, -1) if name in member]):
+            elif kind == b"zset" and (
+                stale := [
+                    member for member in client.zrange(key, 0, -1) if isinstance(member, bytes) and name in member
+                ]
+            ):
                 client.zrem(key, *stale)
     finally:
         client.close()

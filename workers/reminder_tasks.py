@@ -8,7 +8,7 @@ from governance.rounds import phases
 
 
 @shared_task(name="workers.reminders_sweep")
-def reminders_sweep_task() -> dict:
+def reminders_sweep_task() -> dict[str, int]:
     """Queue the reminders and digests that are due (governance.outbox.reminders), each once however often
     this runs and on however many workers. The sweep reads the database's clock itself."""
     return reminders.reminders_sweep()

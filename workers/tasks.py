@@ -1,6 +1,6 @@
 """Celery tasks. Tasks are thin: they take ids, re-fetch, and call a service."""
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 
 from feedback.services import feedback_retention
@@ -26,7 +26,7 @@ SEND_TIME_LIMIT = max(1, int(settings.NOTIFICATION_CLAIM_STALE_SECONDS * 0.9))
     reject_on_worker_lost=True,
     time_limit=SEND_TIME_LIMIT,
 )
-def send_notification(self, notification_id: int) -> bool:
+def send_notification(self: Task, notification_id: int) -> bool:
     """Send one notice of the outbox. The row, not the task, counts the attempts
     (NOTIFICATION_MAX_ATTEMPTS): the same notice can come back through a retry, a redelivery after a
     lost worker, or beat's requeue, and each attempt claims the row first. A temporary SMTP failure
@@ -45,6 +45,6 @@ def requeue_notifications() -> int:
 
 
 @shared_task(name="workers.apply_retention")
-def apply_retention() -> dict:
+def apply_retention() -> dict[str, int]:
     """Blank old e-mail addresses and redact old flagged text (see FEEDBACK_RETENTION_MONTHS)."""
     return feedback_retention(months=settings.FEEDBACK_RETENTION_MONTHS, apply=True)

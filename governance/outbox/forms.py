@@ -26,7 +26,9 @@ class LedgerFilterForm(forms.Form):
 
     def __init__(self, data, *, kinds: list[str]):
         super().__init__(data)
-        self.fields["kind"].choices = [("", _("All kinds")), *((kind, kind) for kind in kinds)]
+        field = self.fields["kind"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("All kinds")), *((kind, kind) for kind in kinds)]
 
     def filters(self) -> dict[str, str]:
         """The filters that validated; call after `is_valid()`."""

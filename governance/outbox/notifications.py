@@ -35,6 +35,7 @@ from datetime import date, timedelta
 
 from celery import current_app
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, models, transaction
 from django.db.models import F, Q
@@ -200,6 +201,8 @@ def _insert_postgresql(rows: list[dict]) -> list[tuple[int, str, str]]:
     for field in Notification._meta.concrete_fields:
         if field.primary_key:
             continue
+        # A concrete field is one with a column.
+        assert field.column is not None
         columns.append(connection.ops.quote_name(field.column))
         kind = _ROW_COLUMNS.get(field.attname)
         if kind is None:
@@ -470,7 +473,7 @@ class ResendRefused(Refused):
     """The notice cannot be sent again now; `reasons` say why, in words for the editor."""
 
 
-def notification_resend(*, notification_id: int, by, address_fixed: bool = False) -> Notification:
+def notification_resend(*, notification_id: int, by: User, address_fixed: bool = False) -> Notification:
     """Send a failed or sent notice again, on the responsible editor's request: back to `pending`
     with fresh attempts, handed over after commit. Refused while it is waiting or being sent, for a
     notice whose address was deleted, and for a bouncing address unless the editor confirms it has

@@ -47,6 +47,7 @@ from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core import signing
 from django.db import connection, transaction
 from django.db.models import Count, Min, Q
@@ -432,13 +433,27 @@ def _vote_notices(review_round: ReviewRound, *, today: date, links: _Links) -> l
         .values_list("seat_id", "proposal_id")
     )
     notices = []
-    for seat_id, partnership, constituency, absent, *people in seats:
-        holder, deputy = people[:4], people[4:]
-        deputy_id = deputy[0]
+    for (
+        seat_id,
+        partnership,
+        constituency,
+        absent,
+        holder_id,
+        holder_email,
+        holder_active,
+        holder_language,
+        deputy_id,
+        deputy_email,
+        deputy_active,
+        deputy_language,
+    ) in seats:
         left = [row for row in in_review if (seat_id, row[0]) not in voted]
         if not left:
             continue
-        user_id, email, active, language = deputy if absent and deputy_id is not None else holder
+        if absent and deputy_id is not None:
+            user_id, email, active, language = deputy_id, deputy_email, deputy_active, deputy_language
+        else:
+            user_id, email, active, language = holder_id, holder_email, holder_active, holder_language
         if not active or not email:
             logger.warning("vote reminder for seat %s has no one to go to", seat_id)
             continue
@@ -555,7 +570,7 @@ def reminders_sweep(*, now: datetime | None = None) -> dict[str, int]:
 # --- Preferences ----------------------------------------------------------------------------------
 
 
-def profile_digests_set(*, user, enabled: bool) -> Profile:
+def profile_digests_set(*, user: User, enabled: bool) -> Profile:
     """Switch a person's daily digest on or off. Deadline reminders are not affected."""
     with transaction.atomic():
         profile = Profile.objects.select_for_update().get(user=user)

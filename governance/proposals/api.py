@@ -13,7 +13,9 @@ Text that may contain personal data and has not been redacted is not sent: the s
 are null and `text_withheld` is true until a triager has redacted it.
 """
 
+from collections.abc import Sequence
 from contextlib import suppress
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.utils.cache import add_never_cache_headers
@@ -22,11 +24,11 @@ from drf_spectacular.drainage import set_override
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import BaseAuthentication, SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import BasePermission, IsAuthenticated, OperandHolder, SingleOperandHolder
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -35,8 +37,11 @@ from governance.models import ChangeProposal, ProposalKind, ProposalSource, Prop
 from governance.proposals.selectors import proposal_or_404, proposals_visible_to, text_is_hidden
 from governance.proposals.services import NotPermitted, TransitionRefused, proposal_merge, proposal_transition
 from pathways.api import ErrorSerializer
-from pathways.models import LANGUAGE_CODES, LocalAdaptation, Version
+from pathways.models import LANGUAGE_CODES, LocalAdaptation, Partnership, Pathway, Version
 from pathways.pages import version_by_number
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # What each action takes besides its name: True for required, False for optional. The keys are the
 # transition methods of ChangeProposal that staff make; `withdraw` is the submitter's own, through
@@ -66,7 +71,8 @@ COMMENT_MAX_LENGTH = ChangeProposal._meta.get_field("decision_comment").max_leng
 
 def staff_actions(proposal: ChangeProposal, user) -> list[str]:
     """The actions `user` may take on `proposal` now, in the order of TRANSITION_FIELDS."""
-    available = {transition.name for transition in proposal.get_available_user_state_transitions(user)}
+    # django-fsm adds the method to the model for the `state` field, out of sight of the type checker.
+    available = {t.name for t in proposal.get_available_user_state_transitions(user)}  # type: ignore[attr-defined]
     return [action for action in TRANSITION_FIELDS if action in available]
 
 
@@ -120,10 +126,11 @@ class ProposalActionField(serializers.ChoiceField):
 class ProposalSerializer(serializers.ModelSerializer):
     state = ProposalStateField(read_only=True)
     state_label = serializers.CharField(source="get_state_display", read_only=True, help_text="The state in words.")
-    source = ProposalSourceField(read_only=True)
+    # DRF's metaclass takes declared fields off the class, so this never hides Field.source.
+    source = ProposalSourceField(read_only=True)  # type: ignore[assignment]
     kind = ProposalKindField(read_only=True)
     language = WrittenStandardField(read_only=True, help_text="The written standard it was written in.")
-    pathway = serializers.SlugRelatedField(
+    pathway: "serializers.SlugRelatedField[Pathway]" = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True, help_text="The pathway's slug; null when not known."
     )
     section = serializers.CharField(
@@ -132,7 +139,7 @@ class ProposalSerializer(serializers.ModelSerializer):
     version_seen = serializers.CharField(
         source="version.number", read_only=True, allow_null=True, help_text="The version the submitter saw."
     )
-    partnership = serializers.SlugRelatedField(
+    partnership: "serializers.SlugRelatedField[Partnership]" = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True, help_text="The health partnership's slug."
     )
     text_withheld = serializers.SerializerMethodField(
@@ -239,7 +246,7 @@ class ProposalTransitionSerializer(serializers.Serializer):
 
     def validate(self, data: dict) -> dict:
         takes = TRANSITION_FIELDS[data["action"]]
-        errors = {}
+        errors: dict[str, list[StrOrPromise]] = {}
         for name in ARGUMENT_FIELDS:
             given = data.get(name) not in (None, "")
             if given and name not in takes:
@@ -271,8 +278,9 @@ class StaffAPIMixin:
     # A per-user token or the staff session; the token first, so that a caller with neither gets
     # 401 with `WWW-Authenticate: Token` (DRF answers as the first authentication class would).
     # Nothing is cached on the way: the answers hold submitters' text.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
-    permission_classes = [IsAuthenticated]
+    authentication_classes: Sequence[type[BaseAuthentication]] = [TokenAuthentication, SessionAuthentication]
+    # Typed as APIView types it: the views that mix this in inherit both.
+    permission_classes: Sequence[type[BasePermission] | OperandHolder | SingleOperandHolder] = [IsAuthenticated]
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -365,15 +373,18 @@ class ProposalTransition(StaffAPIMixin, APIView):
         },
     )
     def post(self, request: Request, id: int) -> Response:
+        # IsAuthenticated (StaffAPIMixin) lets only a signed-in user this far.
+        user = request.user
+        assert user.is_authenticated
         # Visibility first, so that nothing below (not even a 400) tells of a proposal one may not see.
-        proposal = proposal_or_404(request.user, id)
+        proposal = proposal_or_404(user, id)
         serializer = ProposalTransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         action = data["action"]
         try:
             if action == "merge_into":
-                proposal = proposal_merge(proposal_id=proposal.pk, into_id=data["other"], by=request.user)
+                proposal = proposal_merge(proposal_id=proposal.pk, into_id=data["other"], by=user)
             else:
                 arguments = {}
                 if action == "reject":
@@ -385,7 +396,7 @@ class ProposalTransition(StaffAPIMixin, APIView):
                 proposal = proposal_transition(
                     proposal_id=proposal.pk,
                     action=action,
-                    by=request.user,
+                    by=user,
                     comment=data.get("comment", ""),
                     **arguments,
                 )
@@ -410,7 +421,7 @@ def _adaptation(proposal: ChangeProposal, adaptation_id: int) -> LocalAdaptation
     """Only the adaptation of the proposal's pathway by the proposal's partnership will do, as on the
     proposal page."""
     adaptation = LocalAdaptation.objects.filter(
-        pk=adaptation_id, partnership_id=proposal.partnership_id, pathway_id=proposal.pathway_id
+        pk=adaptation_id, partnership=proposal.partnership_id, pathway=proposal.pathway_id
     ).first()
     if adaptation is None:
         raise ValidationError({"adaptation": [_("Choose the partnership's adaptation of this pathway.")]})

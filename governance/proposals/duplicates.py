@@ -39,7 +39,8 @@ def proposal_duplicates(proposal: ChangeProposal, *, user, limit: int = MAX_SUGG
         ChangeProposal.objects.filter(
             pathway_id=proposal.pathway_id,
             section_slug=proposal.section_slug,
-            partnership_id=proposal.partnership_id,
+            # None matches the proposals of no partnership (IS NULL).
+            partnership=proposal.partnership_id,
         )
         .exclude(pk=proposal.pk)
         .exclude(state__in=CLOSED_STATES)

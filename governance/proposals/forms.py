@@ -54,8 +54,19 @@ class RejectForm(forms.Form):
     confirm = _confirm_field()
 
 
+class AdaptationChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: LocalAdaptation) -> str:
+        # Only the proposal's partnership's adaptations are offered: the partnership names them.
+        return obj.partnership.name
+
+
+class VersionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Version) -> str:
+        return obj.number
+
+
 class FixedLocallyForm(forms.Form):
-    adaptation = forms.ModelChoiceField(
+    adaptation = AdaptationChoiceField(
         label=_("The local adaptation it was fixed in"),
         queryset=LocalAdaptation.objects.none(),
         empty_label=None,
@@ -66,15 +77,15 @@ class FixedLocallyForm(forms.Form):
     def __init__(self, *args, proposal: ChangeProposal, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["adaptation"]
+        assert isinstance(field, AdaptationChoiceField)
         # Only the proposal's partnership's adaptation of the proposal's pathway (there is at most one).
         field.queryset = LocalAdaptation.objects.filter(
-            partnership_id=proposal.partnership_id, pathway_id=proposal.pathway_id
+            partnership=proposal.partnership_id, pathway=proposal.pathway_id
         ).select_related("partnership")
-        field.label_from_instance = lambda adaptation: adaptation.partnership.name
 
 
 class PublishForm(forms.Form):
-    version = forms.ModelChoiceField(
+    version = VersionChoiceField(
         label=_("Published in version"),
         queryset=Version.objects.none(),
         empty_label=None,
@@ -84,9 +95,9 @@ class PublishForm(forms.Form):
     def __init__(self, *args, proposal: ChangeProposal, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["version"]
-        field.queryset = Version.objects.filter(pathway_id=proposal.pathway_id)
-        field.label_from_instance = lambda version: version.number
-        if proposal.pathway_id and not self.is_bound:
+        assert isinstance(field, VersionChoiceField)
+        field.queryset = Version.objects.filter(pathway=proposal.pathway_id)
+        if not self.is_bound and proposal.pathway is not None:
             self.initial.setdefault("version", proposal.pathway.current_version_id)
 
 
@@ -161,7 +172,9 @@ class QueueFilterForm(forms.Form):
             if not data.get(name):
                 data[name] = default
         super().__init__(data)
-        self.fields["pathway"].choices = [("", _("All pathways")), *pathways]
+        field = self.fields["pathway"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("All pathways")), *pathways]
 
     def filters(self) -> QueueFilters:
         """The filters that validated; call after `is_valid()`."""

@@ -59,7 +59,7 @@ def proposals_visible_to(user) -> QuerySet[ChangeProposal]:
     return ChangeProposal.objects.none()
 
 
-def proposal_or_404(user, proposal_id: int, queryset=None):
+def proposal_or_404(user, proposal_id: int, queryset: QuerySet[ChangeProposal] | None = None) -> ChangeProposal:
     """The proposal if the user may see it; 404 (never 403) otherwise, and the attempt is logged."""
     proposal = (queryset if queryset is not None else ChangeProposal.objects).filter(pk=proposal_id).first()
     if proposal is None:

@@ -4,6 +4,7 @@ import inspect
 import json
 
 import reversion
+from django.contrib.auth.models import User
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -39,7 +40,7 @@ def proposal_create(
     external_url: str = "",
     context_unknown: bool = False,
     may_contain_personal_data: bool = False,
-    by=None,
+    by: User | None = None,
 ) -> ChangeProposal:
     """A new proposal in its first state, recorded in the version history."""
     with transaction.atomic(), reversion.create_revision():
@@ -87,6 +88,7 @@ ACTIONS = {
     "decide_reject": gettext_lazy("rejected by the editor"),
     "postpone": gettext_lazy("postponed to next year"),
     "carry_over": gettext_lazy("carried over to the new round"),
+    "reconsider": gettext_lazy("decision reconsidered"),
     "redact": gettext_lazy("personal data removed"),
     "assign": gettext_lazy("assigned to a health partnership"),
     "meeting_record": gettext_lazy("the resource group's recommendation recorded"),
@@ -95,10 +97,15 @@ ACTIONS = {
 
 CONDITION_MESSAGES = {
     "mark_local": gettext_lazy("A proposal that belongs to no health partnership cannot be a local matter."),
+    "reconsider": gettext_lazy(
+        "A rejection in triage is final: only the editor's decisions in the round are reconsidered."
+    ),
 }
 
 
-def proposal_transition(*, proposal_id: int, action: str, by, comment: str = "", **arguments) -> ChangeProposal:
+def proposal_transition(
+    *, proposal_id: int, action: str, by: User | None, comment: str = "", **arguments: object
+) -> ChangeProposal:
     """Move a proposal along its state machine as `by` (None: the submitter, through the status link).
 
     The row is locked first, so two editors acting at once are served one after the other: the
@@ -137,7 +144,9 @@ def proposal_transition(*, proposal_id: int, action: str, by, comment: str = "",
     return proposal
 
 
-def _audit(proposal: ChangeProposal, *, by, action: str, from_state: str = "", comment: str = "") -> AuditEntry:
+def _audit(
+    proposal: ChangeProposal, *, by: User | None, action: str, from_state: str = "", comment: str = ""
+) -> AuditEntry:
     """The audit entry and the version-history entry of one change, inside the caller's revision."""
     if by is not None:
         reversion.set_user(by)
@@ -147,7 +156,7 @@ def _audit(proposal: ChangeProposal, *, by, action: str, from_state: str = "", c
     )
 
 
-def proposal_merge(*, proposal_id: int, into_id: int, by) -> ChangeProposal:
+def proposal_merge(*, proposal_id: int, into_id: int, by: User) -> ChangeProposal:
     """Merge a new proposal into another open one the same user may see; the submitters of both are
     told the outcome of the one that remains."""
     other = ChangeProposal.objects.filter(pk=into_id).first()
@@ -168,7 +177,7 @@ def proposal_withdraw(*, proposal: ChangeProposal) -> ChangeProposal:
         raise TransitionRefused(_("It can no longer be withdrawn: it has already been looked at.")) from None
 
 
-def proposal_assign(*, proposal_id: int, partnership: Partnership | None, by) -> ChangeProposal:
+def proposal_assign(*, proposal_id: int, partnership: Partnership | None, by: User) -> ChangeProposal:
     """The responsible editor gives a proposal on the common text to a partnership (or takes it back)."""
     with transaction.atomic(), reversion.create_revision():
         proposal = ChangeProposal.objects.select_for_update().filter(pk=proposal_id).first()
@@ -215,7 +224,7 @@ def _redact_history(proposal: ChangeProposal) -> int:
     return changed
 
 
-def proposal_redact_personal_data(*, proposal: ChangeProposal, by=None) -> ChangeProposal:
+def proposal_redact_personal_data(*, proposal: ChangeProposal, by: User | None = None) -> ChangeProposal:
     """Replace what looks like personal data (national identity numbers, phone numbers, e-mail
     addresses) in the submitter's text with "[fjernet]", in the proposal and in every earlier
     version of it in the history, so the original text is kept nowhere. Sets `redacted_at`.
@@ -247,7 +256,7 @@ def proposal_redact_personal_data(*, proposal: ChangeProposal, by=None) -> Chang
 
 def proposal_file(
     *,
-    by,
+    by: User,
     pathway: Pathway,
     section_slug: str,
     kind: str,
@@ -264,6 +273,8 @@ def proposal_file(
     current text: words already published (a clinic's phone number) do not count."""
 
     version = pathway.current_version
+    # The caller found the section in the current version, so there is one.
+    assert version is not None
     current = version.sections.get(slug=section_slug).body(language)
     added = [chunk.text for chunk in word_diff(current, suggested_text) if chunk.op == "insert"]
     profile = getattr(by, "profile", None)

@@ -19,7 +19,9 @@ What the words mean here:
 
 import datetime
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -55,7 +57,7 @@ class Phase:
 
     @property
     def days_overdue(self) -> int:
-        return -self.days_left if self.overdue else 0
+        return -self.days_left if self.days_left is not None and self.days_left < 0 else 0
 
 
 def round_phase(review_round: ReviewRound, *, today: datetime.date | None = None) -> Phase:
@@ -255,7 +257,8 @@ def _pathway_figures(review_round: ReviewRound, language: str) -> list[PathwayFi
     decision_counts = {value: Count("pk", filter=Q(decision=value)) for value in Decision.values} | {
         UNDECIDED: Count("pk", filter=FORWARDED & Q(decision=""))
     }
-    counts = list(
+    # The decision counts are named at run time, so the rows are plain mappings to the type checker.
+    counts: list[Mapping[str, Any]] = list(
         RoundItem.objects.filter(review_round=review_round)
         .order_by()
         .values("proposal__pathway_id")
@@ -297,7 +300,7 @@ def _pathway_figures(review_round: ReviewRound, language: str) -> list[PathwayFi
         for value in Recommendation.values:
             row.outcomes.setdefault(value, 0)
     # The pathways in their usual order, the unknown page last.
-    order = {pk: (pathway.position, pathway.slug) for pk, pathway in titles.items()}
+    order: dict[int | None, tuple[int, str]] = {pk: (pathway.position, pathway.slug) for pk, pathway in titles.items()}
     return sorted(rows.values(), key=lambda row: (row.pathway_id is None, order.get(row.pathway_id, (0, ""))))
 
 

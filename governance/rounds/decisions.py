@@ -13,6 +13,7 @@ back with it: nothing is half released.
 """
 
 import reversion
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -39,13 +40,13 @@ RATIONALE_MAX_LENGTH = 5000
 CHANGE_SUMMARY_MAX_LENGTH = 2000
 ACCEPTED_DECISIONS = (Decision.ACCEPT, Decision.ACCEPT_WITH_CHANGES)
 # The proposal's transition for each decision, and the state it leaves the proposal in.
-DECISION_ACTIONS = {
+DECISION_ACTIONS: dict[str, str] = {
     Decision.ACCEPT: "accept",
     Decision.ACCEPT_WITH_CHANGES: "accept",
     Decision.REJECT: "decide_reject",
     Decision.POSTPONE: "postpone",
 }
-DECISION_STATES = {
+DECISION_STATES: dict[str, str] = {
     Decision.ACCEPT: ProposalState.ACCEPTED,
     Decision.ACCEPT_WITH_CHANGES: ProposalState.ACCEPTED,
     Decision.REJECT: ProposalState.REJECTED,
@@ -123,8 +124,8 @@ def pathway_name(pathway: Pathway | None) -> str:
 
 
 def _state_before_decision(proposal: ChangeProposal) -> str:
-    """The state the resource group left the proposal in: where its latest decision came from. (An
-    entry of a changed decision says it came from the earlier decision, so it is not taken.)"""
+    """The state the resource group left the proposal in: where its latest decision came from (a
+    reconsidered decision goes back there, so the next decision comes from there too)."""
     entry = (
         AuditEntry.objects.filter(
             proposal=proposal, from_state__in=REVIEWED_STATES, to_state__in=set(DECISION_STATES.values())
@@ -138,7 +139,7 @@ def _state_before_decision(proposal: ChangeProposal) -> str:
 def decision_record(
     *,
     item_id: int,
-    by,
+    by: User,
     decision: str,
     rationale: str,
     changed_section_ids=(),
@@ -232,20 +233,15 @@ def decision_record(
     return item
 
 
-def _change_outcome(proposal: ChangeProposal, *, decision: str, by, rationale: str) -> None:
-    """From one decided state to another: the state machine has no move between them, so the
-    proposal is put back where the resource group left it (its outcome fields cleared) and decided
-    again. The new audit entry says from which decision it came."""
-    decided_state = proposal.state
-    ChangeProposal.objects.filter(pk=proposal.pk).update(
-        state=_state_before_decision(proposal), reject_reason="", closed_at=None
-    )
+def _change_outcome(proposal: ChangeProposal, *, decision: str, by: User, rationale: str) -> None:
+    """From one decided state to another: the proposal is reconsidered (back to where the resource
+    group left it) and decided again, two moves the timeline shows, in the caller's transaction."""
+    back_to = _state_before_decision(proposal)
+    proposal_transition(proposal_id=proposal.pk, action="reconsider", by=by, back_to=back_to)
     proposal_transition(proposal_id=proposal.pk, action=DECISION_ACTIONS[decision], by=by, comment=rationale)
-    entry = AuditEntry.objects.filter(proposal=proposal).order_by("-pk").first()
-    AuditEntry.objects.filter(pk=entry.pk).update(from_state=decided_state)
 
 
-def _change_rationale(proposal: ChangeProposal, *, decision: str, by, rationale: str) -> None:
+def _change_rationale(proposal: ChangeProposal, *, decision: str, by: User, rationale: str) -> None:
     """The same outcome with new words: the submitter sees the new rationale; the timeline shows it."""
     with reversion.create_revision():
         proposal = ChangeProposal.objects.get(pk=proposal.pk)

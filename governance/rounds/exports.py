@@ -31,6 +31,7 @@ from icalendar import Calendar, Event
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from governance.models import Constituency, ReviewRound, RoundItem, VoteChoice
 from governance.proposals.selectors import text_is_hidden
@@ -146,6 +147,8 @@ def decisions_xlsx(review_round: ReviewRound) -> bytes:
     (counts as numbers), a bold header row that stays in view, and a filter on every column."""
     workbook = Workbook()
     sheet = workbook.active
+    # A new workbook has one sheet, and it is a worksheet.
+    assert isinstance(sheet, Worksheet)
     sheet.title = _("Decisions %(year)s") % {"year": review_round.year}
     sheet.append(list(DECISION_COLUMNS))
     for cell in sheet[1]:

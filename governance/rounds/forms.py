@@ -6,6 +6,8 @@ editor's decisions and the release. They validate and hand `cleaned_data` on; th
 Several forms of one kind share a page (a vote form per proposal, a seat form per seat), so each is made
 with a prefix of its own and its fields get ids of their own."""
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -15,11 +17,15 @@ from governance.rounds.decisions import CHANGE_SUMMARY_MAX_LENGTH, RATIONALE_MAX
 from governance.rounds.phases import COMMENT_MAX_LENGTH, DEADLINE_FIELDS, locked_fields
 from governance.rounds.voting import TEXT_MAX_LENGTH
 from pathways.forms import TypedTextField
+from pathways.models import Section
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 DATE_FORMATS = ["%Y-%m-%d", "%d.%m.%Y"]
 
 
-def _date_field(label, *, required: bool = True, help_text: str = "") -> forms.DateField:
+def _date_field(label: "StrOrPromise", *, required: bool = True, help_text: "StrOrPromise" = "") -> forms.DateField:
     return forms.DateField(
         label=label,
         required=required,
@@ -33,7 +39,9 @@ def _date_field(label, *, required: bool = True, help_text: str = "") -> forms.D
     )
 
 
-def _comment_field(label, *, required: bool = False, help_text: str = "", error_messages=None) -> forms.CharField:
+def _comment_field(
+    label: "StrOrPromise", *, required: bool = False, help_text: "StrOrPromise" = "", error_messages=None
+) -> forms.CharField:
     return forms.CharField(
         label=label,
         required=required,
@@ -206,8 +214,10 @@ class SeatForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.members = members
         people = [(pk, user.get_full_name() or user.get_username()) for pk, user in members.items()]
-        self.fields["holder"].choices = [("", _("Choose a member")), *people]
-        self.fields["deputy"].choices = [("", _("No deputy")), *people]
+        holder, deputy = self.fields["holder"], self.fields["deputy"]
+        assert isinstance(holder, forms.ChoiceField) and isinstance(deputy, forms.ChoiceField)
+        holder.choices = [("", _("Choose a member")), *people]
+        deputy.choices = [("", _("No deputy")), *people]
 
     def clean(self):
         cleaned = super().clean()
@@ -254,6 +264,17 @@ def _text_field(*, label, max_length: int, rows: int, required: bool, language: 
     )
 
 
+class SectionsChoiceField(forms.ModelMultipleChoiceField):
+    """Sections named in `language`, each with its pathway's title when `show_pathway`."""
+
+    language = "nb"
+    show_pathway = False
+
+    def label_from_instance(self, obj: Section) -> str:
+        title = obj.title(self.language)
+        return f"{obj.pathway.title(self.language)}: {title}" if self.show_pathway else title
+
+
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"),
@@ -273,7 +294,7 @@ class DecisionForm(forms.Form):
         label=_("I depart from the resource group's advice"),
         required=False,
     )
-    changed_sections = forms.ModelMultipleChoiceField(
+    changed_sections = SectionsChoiceField(
         label=_("Sections the change touched"),
         queryset=None,
         required=False,
@@ -304,10 +325,9 @@ class DecisionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.recommendation = recommendation
         field = self.fields["changed_sections"]
+        assert isinstance(field, SectionsChoiceField)
         field.queryset = sections
-        field.label_from_instance = lambda section: (
-            f"{section.pathway.title(language)}: {section.title(language)}" if show_pathway else section.title(language)
-        )
+        field.language, field.show_pathway = language, show_pathway
         if recommendation == Recommendation.NONE:
             # There is no advice to depart from.
             del self.fields["against_recommendation_confirmed"]

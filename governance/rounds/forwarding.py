@@ -3,11 +3,14 @@ editor, for the common text) forwards its proposals to the resource group or dec
 has nothing to forward, or marks its review finished; and the progress per partnership."""
 
 import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -50,7 +53,7 @@ def _require_partnership_review(review_round: ReviewRound) -> None:
         )
 
 
-def _locked_item(item_id: int, by) -> RoundItem:
+def _locked_item(item_id: int, by: User) -> RoundItem:
     """The item, its round locked (so the phase cannot move on under us); NotPermitted when it does
     not exist or is not the user's to forward."""
     item = RoundItem.objects.select_related("proposal__partnership").filter(pk=item_id).first()
@@ -79,14 +82,14 @@ def _passed(review_round: ReviewRound, partnership: Partnership | None) -> bool:
     )
 
 
-def _move(item: RoundItem, *, action: str, by, comment: str) -> None:
+def _move(item: RoundItem, *, action: str, by: User, comment: str) -> None:
     try:
         proposal_transition(proposal_id=item.proposal_id, action=action, by=by, comment=comment)
     except TransitionRefused as refused:
         raise RoundRefused([str(refused)]) from None
 
 
-def round_forward(*, item_id: int, by, comment: str = "") -> RoundItem:
+def round_forward(*, item_id: int, by: User, comment: str = "") -> RoundItem:
     """The partnership sends a proposal on to the resource group, with an optional comment for it.
     Only while the partnerships review, and only before the partnership said it is finished."""
     comment = _clean_comment(comment, required=False, missing="")
@@ -102,7 +105,7 @@ def round_forward(*, item_id: int, by, comment: str = "") -> RoundItem:
     return item
 
 
-def round_decline(*, item_id: int, by, comment: str) -> RoundItem:
+def round_decline(*, item_id: int, by: User, comment: str) -> RoundItem:
     """The partnership does not send a proposal on. The reason is required: the submitter is told it
     (it becomes the proposal's decision comment). The proposal is closed."""
     comment = _clean_comment(
@@ -119,7 +122,9 @@ def round_decline(*, item_id: int, by, comment: str) -> RoundItem:
     return item
 
 
-def _partnership_step(review_round: ReviewRound, partnership: Partnership, by) -> tuple[ReviewRound, PartnershipReview]:
+def _partnership_step(
+    review_round: ReviewRound, partnership: Partnership, by: User
+) -> tuple[ReviewRound, PartnershipReview]:
     if not may_forward_for(by, partnership):
         raise NotPermitted
     locked = ReviewRound.objects.select_for_update().get(pk=review_round.pk)
@@ -127,7 +132,7 @@ def _partnership_step(review_round: ReviewRound, partnership: Partnership, by) -
     return locked, _partnership_review_row(locked, partnership)
 
 
-def _items_of(review_round: ReviewRound, partnership: Partnership | None):
+def _items_of(review_round: ReviewRound, partnership: Partnership | None) -> QuerySet[RoundItem]:
     items = RoundItem.objects.filter(review_round=review_round)
     if partnership is None:
         return items.filter(proposal__partnership__isnull=True)
@@ -135,7 +140,7 @@ def _items_of(review_round: ReviewRound, partnership: Partnership | None):
 
 
 def partnership_nothing_to_forward(
-    *, review_round: ReviewRound, partnership: Partnership, by, comment: str = ""
+    *, review_round: ReviewRound, partnership: Partnership, by: User, comment: str = ""
 ) -> PartnershipReview:
     """The partnership forwards nothing this year: its review is finished, and its proposals stay
     held (deferred) for next year's round instead of blocking this one. Declines nothing. Refused
@@ -166,7 +171,7 @@ def partnership_nothing_to_forward(
     return review
 
 
-def partnership_finish(*, review_round: ReviewRound, partnership: Partnership, by) -> PartnershipReview:
+def partnership_finish(*, review_round: ReviewRound, partnership: Partnership, by: User) -> PartnershipReview:
     """The partnership has forwarded or declined every proposal and says it is done. Refused while
     any is undecided; saying it again changes nothing."""
     with transaction.atomic():
@@ -216,7 +221,9 @@ class PartnershipProgress:
         return self.finished_at is not None
 
 
-def round_progress(review_round: ReviewRound, *, partnership: Partnership | None = None, common: bool = True):
+def round_progress(
+    review_round: ReviewRound, *, partnership: Partnership | None = None, common: bool = True
+) -> list[PartnershipProgress]:
     """Each partnership's progress in the round: its proposals, how many it forwarded, declined and
     has still to decide, whether it is finished or has nothing to forward; then the common text.
     With `partnership`, that partnership's row only. Three queries whatever the number of
@@ -228,7 +235,7 @@ def round_progress(review_round: ReviewRound, *, partnership: Partnership | None
     if partnership is not None:
         partnerships = partnerships.filter(pk=partnership.pk)
         common = False
-    rows = {p.pk: PartnershipProgress(partnership=p) for p in partnerships}
+    rows: dict[int | None, PartnershipProgress] = {p.pk: PartnershipProgress(partnership=p) for p in partnerships}
     if common:
         rows[None] = PartnershipProgress(partnership=None)
     for review in PartnershipReview.objects.filter(
@@ -236,11 +243,14 @@ def round_progress(review_round: ReviewRound, *, partnership: Partnership | None
     ):
         rows[review.partnership_id].finished_at = review.finished_at
         rows[review.partnership_id].nothing_to_forward = review.nothing_to_forward
+    # One row per partnership id, with the counts named as PartnershipProgress names them.
+    counts: Iterable[Mapping[str, Any]]
     if review_round.state == RoundState.COLLECTING:
         counts = (
             ChangeProposal.objects.filter(state=ProposalState.DEFERRED)
             .values("partnership_id")
             .annotate(total=Count("*"), undecided=Count("*"))
+            .order_by()
         )
     else:
         counts = (
@@ -252,16 +262,18 @@ def round_progress(review_round: ReviewRound, *, partnership: Partnership | None
                 declined=Count("pk", filter=Q(proposal__state=ProposalState.DECLINED)),
                 undecided=Count("pk", filter=Q(proposal__state=ProposalState.DEFERRED)),
             )
+            .order_by()
         )
-    for count in counts.order_by():
-        row = rows.get(count.pop("partnership_id"))
+    for count in counts:
+        row = rows.get(count["partnership_id"])
         if row is not None:
             for name, value in count.items():
-                setattr(row, name, value)
+                if name != "partnership_id":
+                    setattr(row, name, value)
     return list(rows.values())
 
 
-def round_items(review_round: ReviewRound, partnership: Partnership | None):
+def round_items(review_round: ReviewRound, partnership: Partnership | None) -> QuerySet[RoundItem]:
     """The round's proposals of one partnership (None: the common text), oldest first, with what
     the partnership page shows. One query."""
     return (

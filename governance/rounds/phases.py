@@ -27,10 +27,12 @@ A deadline is a date, the last day of its phase in Europe/Oslo: the phase ends w
 
 import logging
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, Field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -52,6 +54,9 @@ from governance.rounds.release import ReleaseRefused, release_blockers, release_
 from governance.rounds.tally import round_tallies
 from pathways.models import Partnership
 from pathways.services import Refused
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +110,7 @@ def deadline_passed(review_round: ReviewRound, now: datetime | None = None) -> b
 
 
 def phase_index(state: str) -> int:
-    return PHASES.index(state)
+    return PHASES.index(RoundState(state))
 
 
 def next_phase(state: str) -> str | None:
@@ -148,7 +153,7 @@ def _check_values(values: dict) -> list[str]:
 
 def round_create(
     *,
-    by,
+    by: User,
     year: int,
     collecting_until: date,
     partnership_review_until: date,
@@ -212,7 +217,7 @@ def locked_fields(review_round: ReviewRound) -> set[str]:
 def round_update(
     *,
     round_id: int,
-    by,
+    by: User,
     collecting_until=UNCHANGED,
     partnership_review_until=UNCHANGED,
     voting_until=UNCHANGED,
@@ -258,8 +263,7 @@ def round_update(
         for name in DEADLINE_FIELDS:
             if name in changes and name not in locked and changes[name] < today:
                 reasons.append(
-                    _("“%(field)s” cannot be set to a day that has already passed.")
-                    % {"field": ReviewRound._meta.get_field(name).verbose_name}
+                    _("“%(field)s” cannot be set to a day that has already passed.") % {"field": _field_label(name)}
                 )
         values = {name: getattr(review_round, name) for name in given} | changes
         reasons += _check_values(values)
@@ -278,9 +282,14 @@ def _changed_too_late(review_round: ReviewRound, name: str) -> str:
         return _("The quorum cannot change once the resource group has started to vote.")
     if name == "meeting_on":
         return _("The meeting date cannot change once the vote has closed.")
-    return _("“%(field)s” cannot change: that phase is over.") % {
-        "field": ReviewRound._meta.get_field(name).verbose_name
-    }
+    return _("“%(field)s” cannot change: that phase is over.") % {"field": _field_label(name)}
+
+
+def _field_label(name: str) -> "StrOrPromise":
+    field = ReviewRound._meta.get_field(name)
+    # One of the round's own fields, never the far side of a relation.
+    assert isinstance(field, Field)
+    return field.verbose_name
 
 
 # --- What stands in the way of the next phase ---------------------------------------------------
@@ -330,7 +339,9 @@ def round_blockers(review_round: ReviewRound) -> list[str]:
                     "partnership_id", flat=True
                 )
             )
-            names = dict(Partnership.objects.filter(pk__in=[pk for pk in undecided if pk]).values_list("pk", "name"))
+            names: dict[int | None, str] = dict(
+                Partnership.objects.filter(pk__in=[pk for pk in undecided if pk]).values_list("pk", "name")
+            )
             for partnership_id, count in sorted(undecided.items(), key=lambda row: names.get(row[0], "")):
                 if partnership_id in passing:
                     continue
@@ -352,7 +363,7 @@ def round_blockers(review_round: ReviewRound) -> list[str]:
 # --- Moving on ------------------------------------------------------------------------------------
 
 
-def round_advance(*, round_id: int, by=None, from_state: str | None = None) -> ReviewRound:
+def round_advance(*, round_id: int, by: User | None = None, from_state: str | None = None) -> ReviewRound:
     """Move the round to its next phase, with that step's side effects, in one transaction.
 
     The one way a round moves: the editor's button (`by` the responsible editor; anyone else gets
@@ -405,7 +416,7 @@ def _enrol(review_round: ReviewRound, proposal_ids) -> int:
     return len(items)
 
 
-def _on_open(review_round: ReviewRound, by) -> None:
+def _on_open(review_round: ReviewRound, by: User | None) -> None:
     # Postponed last year: back to deferred, one audited move each, so the timeline shows the carry-over.
     postponed = ChangeProposal.objects.filter(state=ProposalState.POSTPONED).values_list("pk", flat=True)
     for proposal_id in list(postponed):
@@ -421,19 +432,19 @@ def _on_open(review_round: ReviewRound, by) -> None:
     )
 
 
-def _on_partnership_review(review_round: ReviewRound, by) -> None:
+def _on_partnership_review(review_round: ReviewRound, by: User | None) -> None:
     # Deferred while collecting: every deferred proposal belongs to the open round.
     deferred = ChangeProposal.objects.filter(state=ProposalState.DEFERRED).values_list("pk", flat=True)
     _enrol(review_round, list(deferred))
 
 
-def _on_resource_group_review(review_round: ReviewRound, by) -> None:
+def _on_resource_group_review(review_round: ReviewRound, by: User | None) -> None:
     forwarded = RoundItem.objects.filter(review_round=review_round, proposal__state=ProposalState.FORWARDED)
     for proposal_id in list(forwarded.values_list("proposal_id", flat=True)):
         proposal_transition(proposal_id=proposal_id, action="start_review", by=by)
 
 
-def _on_editorial(review_round: ReviewRound, by) -> None:
+def _on_editorial(review_round: ReviewRound, by: User | None) -> None:
     in_review = dict(
         RoundItem.objects.filter(review_round=review_round, proposal__state=ProposalState.IN_REVIEW).values_list(
             "proposal_id", "meeting_recommendation"
@@ -449,7 +460,9 @@ def _on_editorial(review_round: ReviewRound, by) -> None:
             proposal_transition(proposal_id=proposal_id, action="not_recommend", by=by)
 
 
-def _on_release(review_round: ReviewRound, by) -> None:
+def _on_release(review_round: ReviewRound, by: User | None) -> None:
+    # round_advance refuses the release without the editor.
+    assert by is not None
     try:
         release_publish(review_round=review_round, by=by)
     except ReleaseRefused as refused:
@@ -457,7 +470,7 @@ def _on_release(review_round: ReviewRound, by) -> None:
         raise RoundRefused(refused.reasons) from None
 
 
-def _on_close(review_round: ReviewRound, by) -> None:
+def _on_close(review_round: ReviewRound, by: User | None) -> None:
     pass
 
 

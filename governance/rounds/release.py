@@ -10,6 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -75,9 +76,9 @@ def release_plan(review_round: ReviewRound) -> list[PathwayRelease]:
             plan.append(PathwayRelease(pathway, pathway_services.pathway_changed_sections(pathway)))
     by_pathway = {entry.pathway.pk: entry for entry in plan}
     for item in _accepted_items(review_round):
-        pathway = item_pathway(item)
-        if pathway is not None and pathway.pk in by_pathway:
-            by_pathway[pathway.pk].items.append(item)
+        changed = item_pathway(item)
+        if changed is not None and changed.pk in by_pathway:
+            by_pathway[changed.pk].items.append(item)
     return plan
 
 
@@ -143,7 +144,7 @@ def release_blockers(review_round: ReviewRound) -> list[str]:
     return reasons
 
 
-def release_publish(*, review_round: ReviewRound, by) -> list[Version]:
+def release_publish(*, review_round: ReviewRound, by: User) -> list[Version]:
     """Publish the round's yearly revision. Called by `round_advance` inside its transaction as the
     round moves from `editorial` to `released` (the round may already be marked released).
 
@@ -204,7 +205,7 @@ def _queue_override_notices(review_round: ReviewRound, plan: list[PathwayRelease
     if not by_adaptation:
         return
     partnerships = {overridden[0].adaptation.partnership_id for overridden in by_adaptation.values()}
-    editors: dict[int, list[Profile]] = {}
+    editors: dict[int | None, list[Profile]] = {}
     for profile in (
         Profile.objects.filter(role=Role.LOCAL_EDITOR, partnership_id__in=partnerships, user__is_active=True)
         .exclude(user__email="")

@@ -21,6 +21,7 @@ settled by the unique constraint itself (INSERT … ON CONFLICT DO UPDATE): one 
 import logging
 from dataclasses import dataclass, field
 
+from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Model, Q
 from django.utils.translation import gettext as _
@@ -77,23 +78,23 @@ class NoVote(Refused):
     absent, a deputy whose holder is present): a 403."""
 
 
-def _name(user) -> str:
+def _name(user: User) -> str:
     return user.get_full_name() or user.get_username()
 
 
-def _read_for_share(model: type[Model], pk: int):
+def _read_for_share[M: Model](model: type[M], pk: int) -> M | None:
     """The row, read under FOR SHARE on PostgreSQL (see the module's docstring). Django offers only
     FOR UPDATE, which would make every vote wait for every other."""
     suffix = " FOR SHARE" if connection.vendor == "postgresql" else ""
     table = connection.ops.quote_name(model._meta.db_table)
-    rows = list(model.objects.raw(f"SELECT * FROM {table} WHERE id = %s{suffix}", [pk]))  # noqa: S608
+    rows = list(model._default_manager.raw(f"SELECT * FROM {table} WHERE id = %s{suffix}", [pk]))  # noqa: S608
     return rows[0] if rows else None
 
 
 # --- Seats ---------------------------------------------------------------------------------------
 
 
-def _is_member_of(user, partnership: Partnership) -> bool:
+def _is_member_of(user: User, partnership: Partnership) -> bool:
     profile = getattr(user, "profile", None)
     return profile is not None and profile.role == Role.RESOURCE_MEMBER and profile.partnership_id == partnership.pk
 
@@ -116,9 +117,9 @@ def seat_assign(
     review_round: ReviewRound,
     partnership: Partnership,
     constituency: str,
-    holder,
-    deputy=None,
-    by,
+    holder: User,
+    deputy: User | None = None,
+    by: User,
 ) -> Seat:
     """Give the partnership's hospital-trust or municipality seat to `holder`, with `deputy` (or
     none), creating the seat or replacing who holds it. The seat's votes stay with the seat. A new
@@ -191,7 +192,7 @@ def seat_assign(
     return seat
 
 
-def seat_set_absent(*, seat: Seat, absent: bool, by) -> Seat:
+def seat_set_absent(*, seat: Seat, absent: bool, by: User) -> Seat:
     """Mark the holder absent (the deputy votes for the seat) or present again (the holder votes).
     Waits for votes on the seat that are in flight, so none is counted for the wrong person."""
     if not perms.can_manage_round(by):
@@ -219,7 +220,7 @@ def previous_round(review_round: ReviewRound) -> ReviewRound | None:
     return ReviewRound.objects.filter(year__lt=review_round.year).order_by("-year").first()
 
 
-def seats_copy(*, from_round: ReviewRound, to_round: ReviewRound, by) -> SeatsCopied:
+def seats_copy(*, from_round: ReviewRound, to_round: ReviewRound, by: User) -> SeatsCopied:
     """Copy last year's seats into a round: every seat the round does not have yet, with its holder
     and deputy, when they are still resource-group members of the partnership and have no role in
     the round yet (a deputy who no longer qualifies is left out, the seat copied without one). Seats
@@ -261,7 +262,7 @@ def seats_copy(*, from_round: ReviewRound, to_round: ReviewRound, by) -> SeatsCo
                 )
                 continue
             deputy_id = old.deputy_id
-            if deputy_id and ((deputy_id, old.partnership_id) not in members or deputy_id in busy):
+            if old.deputy is not None and ((deputy_id, old.partnership_id) not in members or deputy_id in busy):
                 result.skipped.append(
                     _("The deputy for the %(constituency)s seat of %(partnership)s (%(name)s) was not copied.")
                     % (label | {"name": _name(old.deputy)})
@@ -276,7 +277,9 @@ def seats_copy(*, from_round: ReviewRound, to_round: ReviewRound, by) -> SeatsCo
                     deputy_id=deputy_id,
                 )
             )
-            busy |= {old.holder_id, deputy_id} - {None}
+            busy.add(old.holder_id)
+            if deputy_id is not None:
+                busy.add(deputy_id)
         Seat.objects.bulk_create(result.created)
         logger.info(
             "seats copied: %s -> %s, %s seats, by=%s", from_round.year, to_round.year, len(result.created), by.pk
@@ -337,7 +340,9 @@ def _in_review(review_round: ReviewRound, proposal: ChangeProposal) -> bool:
     ).exists()
 
 
-def vote_cast(*, review_round: ReviewRound, proposal: ChangeProposal, user, choice: str, comment: str = "") -> Vote:
+def vote_cast(
+    *, review_round: ReviewRound, proposal: ChangeProposal, user: User, choice: str, comment: str = ""
+) -> Vote:
     """Cast or change the vote of the seat `user` votes for, on a proposal in the round's review.
 
     Raises VotingClosed outside the window, NoVote when the user has no vote now, Refused for a
@@ -351,7 +356,10 @@ def vote_cast(*, review_round: ReviewRound, proposal: ChangeProposal, user, choi
     if len(comment) > TEXT_MAX_LENGTH:
         raise Refused(_("The comment is too long: at most %(limit)s characters.") % {"limit": TEXT_MAX_LENGTH})
     with transaction.atomic():
-        review_round = _read_for_share(ReviewRound, review_round.pk)
+        shared = _read_for_share(ReviewRound, review_round.pk)
+        # The caller's round, read again under the share lock (nothing in the service deletes a round).
+        assert shared is not None
+        review_round = shared
         if review_round.state != RoundState.RESOURCE_GROUP_REVIEW:
             raise VotingClosed(VOTING_CLOSED)
         held = seat_held(user, review_round)
@@ -375,7 +383,7 @@ def vote_cast(*, review_round: ReviewRound, proposal: ChangeProposal, user, choi
 # --- Comments ------------------------------------------------------------------------------------
 
 
-def comment_add(*, item: RoundItem, user, text: str) -> ReviewComment:
+def comment_add(*, item: RoundItem, user: User, text: str) -> ReviewComment:
     """A comment on a proposal in review, by a seat holder, a deputy, an adviser or the editor.
     Sending the same text twice in a row (a double click) stores it once."""
     text = (text or "").strip()
@@ -404,7 +412,7 @@ def comment_add(*, item: RoundItem, user, text: str) -> ReviewComment:
 # --- The meeting ---------------------------------------------------------------------------------
 
 
-def meeting_record(*, item: RoundItem, recommendation: str, note: str = "", by) -> RoundItem:
+def meeting_record(*, item: RoundItem, recommendation: str, note: str = "", by: User) -> RoundItem:
     """The responsible editor, as the meeting's secretary, records what the resource group
     recommended for a proposal decided in the room, with a note. May be corrected until the editor
     has decided on the proposal. The proposal's state is left as it is: the round's move to the

@@ -26,6 +26,7 @@ from pathways.models import Section, VersionKind
 from pathways.services import adaptation_create, pathway_publish, section_update
 from tests.browser.conftest import FAILING_IMPACTS, axe_violations, chromium, format_violations
 from tests.factories import make_pathway
+from tests.support import make_proposal
 
 pytestmark = pytest.mark.browser
 
@@ -45,22 +46,6 @@ class Site:
     duplicates: bool  # PostgreSQL suggests duplicates; SQLite does not
 
 
-def _propose(pathway, version, partnership, description: str, **fields) -> ChangeProposal:
-    return services.proposal_create(
-        **{
-            "source": ProposalSource.READER,
-            "kind": ProposalKind.ERROR,
-            "language": "nb",
-            "description": description,
-            "pathway": pathway,
-            "section_slug": SECTION,
-            "version": version,
-            "partnership": partnership,
-        }
-        | fields
-    )
-
-
 @pytest.fixture
 def site(browser_tools, live_server, transactional_db, settings, monkeypatch, editor, partnership_a, local_a):
     """A pathway published as 2026 and then corrected (2026.1: the GP section changed), an adaptation
@@ -76,7 +61,14 @@ def site(browser_tools, live_server, transactional_db, settings, monkeypatch, ed
     adaptation_create(partnership=partnership_a, pathway=pathway, by=local_a, title_nb="Angst i Vest")
 
     def propose(description: str, partnership=partnership_a, **fields) -> ChangeProposal:
-        return _propose(pathway, seen, partnership, description, **fields)
+        return make_proposal(
+            pathway=pathway,
+            section_slug=SECTION,
+            version=seen,
+            partnership=partnership,
+            description=description,
+            **fields,
+        )
 
     main = propose(
         "Teksten om fastlegen mangler noe om kartlegging av søvn og søvnvansker.",

@@ -11,6 +11,7 @@ from feedback.models import Submission
 from feedback.services import feedback_submit
 from governance.models import ChangeProposal, ProposalState
 from tests.feedback.test_form import page
+from tests.support import make_proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -180,9 +181,9 @@ def test_nynorsk_withdraw(client, submission):
 def test_status_page_shows_the_outcome_the_editors_gave(client, pathway, editor):
     from feedback.models import Submission
     from governance.models import RejectReason
-    from governance.proposals.services import proposal_create, proposal_transition
+    from governance.proposals.services import proposal_transition
 
-    proposal = proposal_create(source="reader", kind="error", language="nb", description="Feil.", pathway=pathway)
+    proposal = make_proposal(description="Feil.", pathway=pathway)
     submission = Submission.objects.create(proposal=proposal, dedupe_key="outcome-test", language="nb")
     proposal_transition(
         proposal_id=proposal.pk,
@@ -197,10 +198,10 @@ def test_status_page_shows_the_outcome_the_editors_gave(client, pathway, editor)
 
 def test_status_page_of_a_merged_proposal_follows_the_kept_one(client, pathway, editor):
     from feedback.models import Submission
-    from governance.proposals.services import proposal_create, proposal_merge
+    from governance.proposals.services import proposal_merge
 
-    kept = proposal_create(source="reader", kind="error", language="nb", description="Feil A.", pathway=pathway)
-    merged = proposal_create(source="reader", kind="error", language="nb", description="Feil A igjen.", pathway=pathway)
+    kept = make_proposal(description="Feil A.", pathway=pathway)
+    merged = make_proposal(description="Feil A igjen.", pathway=pathway)
     submission = Submission.objects.create(proposal=merged, dedupe_key="merge-test", language="nb")
     proposal_merge(proposal_id=merged.pk, into_id=kept.pk, by=editor)
     html = client.get(f"/nb/tilbakemelding/{submission.token}/").content.decode()

@@ -17,22 +17,14 @@ from governance import permissions as perms
 from governance.models import AuditEntry, ChangeProposal, ProposalState, RejectReason
 from governance.proposals.api import TRANSITION_FIELDS
 from governance.proposals.selectors import proposals_visible_to
-from governance.proposals.services import proposal_create, proposal_redact_personal_data
+from governance.proposals.services import proposal_redact_personal_data
 from pathways.models import LocalAdaptation
+from tests.support import as_user, make_proposal
 
 pytestmark = pytest.mark.django_db
 
 S = ProposalState
 LIST = "/api/v1/proposals/"
-
-
-def make_proposal(*, partnership=None, state: str = S.NEW, pathway=None, **fields) -> ChangeProposal:
-    fields = {"description": "Feil telefonnummer til BUP.", **fields}
-    proposal = proposal_create(
-        source="reader", kind="error", language="nb", pathway=pathway, partnership=partnership, **fields
-    )
-    ChangeProposal.objects.filter(pk=proposal.pk).update(state=state)
-    return ChangeProposal.objects.get(pk=proposal.pk)
 
 
 def detail(proposal: ChangeProposal) -> str:
@@ -61,18 +53,6 @@ def proposals(partnership_a, partnership_b):
     }
 
 
-@pytest.fixture
-def as_user(client, request):
-    """A client logged in (by session) as one of the cast, by fixture name; None: anonymous."""
-
-    def log_in(name: str | None):
-        if name is not None:
-            client.force_login(request.getfixturevalue(name))
-        return client
-
-    return log_in
-
-
 # --- Every endpoint × every role ---------------------------------------------------------------
 
 # Which of the three proposals each role sees. Seeing is acting: a triage move such as `defer` is
@@ -87,8 +67,8 @@ VISIBLE = {
 
 
 @pytest.mark.parametrize("user", sorted(VISIBLE))
-def test_list_shows_what_the_role_may_see(as_user, proposals, user):
-    response = as_user(user).get(LIST)
+def test_list_shows_what_the_role_may_see(client, proposals, user, request):
+    response = as_user(client, request.getfixturevalue(user)).get(LIST)
     assert response.status_code == 200
     ids = {row["id"] for row in response.json()["results"]}
     assert ids == {proposals[key].pk for key in VISIBLE[user]}
@@ -96,8 +76,8 @@ def test_list_shows_what_the_role_may_see(as_user, proposals, user):
 
 @pytest.mark.parametrize("key", ["a", "b", "common"])
 @pytest.mark.parametrize("user", sorted(VISIBLE))
-def test_detail_is_404_unless_the_role_may_see_it(as_user, proposals, user, key):
-    response = as_user(user).get(detail(proposals[key]))
+def test_detail_is_404_unless_the_role_may_see_it(client, proposals, user, key, request):
+    response = as_user(client, request.getfixturevalue(user)).get(detail(proposals[key]))
     if key in VISIBLE[user]:
         assert response.status_code == 200
         assert response.json()["id"] == proposals[key].pk
@@ -108,9 +88,11 @@ def test_detail_is_404_unless_the_role_may_see_it(as_user, proposals, user, key)
 
 @pytest.mark.parametrize("key", ["a", "b", "common"])
 @pytest.mark.parametrize("user", sorted(VISIBLE))
-def test_transition_is_404_and_changes_nothing_unless_the_role_may_see_it(as_user, proposals, user, key):
+def test_transition_is_404_and_changes_nothing_unless_the_role_may_see_it(client, proposals, user, key, request):
     proposal = proposals[key]
-    response = act(as_user(user), proposal, action="defer", comment="Til den årlige runden.")
+    response = act(
+        as_user(client, request.getfixturevalue(user)), proposal, action="defer", comment="Til den årlige runden."
+    )
     if key in VISIBLE[user]:
         assert response.status_code == 200
         assert response.json()["state"] == S.DEFERRED
@@ -132,17 +114,17 @@ def test_transition_is_404_and_changes_nothing_unless_the_role_may_see_it(as_use
         {},
     ],
 )
-def test_another_partnerships_proposal_is_404_whatever_is_sent(as_user, proposals, body):
+def test_another_partnerships_proposal_is_404_whatever_is_sent(client, proposals, body, local_b):
     """Nothing, not even a 400 for a bad body, tells local_b that A's proposal exists."""
     proposal = proposals["a"]
-    response = as_user("local_b").post(transitions(proposal), body, content_type="application/json")
+    response = as_user(client, local_b).post(transitions(proposal), body, content_type="application/json")
     assert response.status_code == 404
     assert state_of(proposal) == S.NEW
     assert not AuditEntry.objects.exists()
 
 
-def test_a_missing_proposal_is_the_same_404_as_a_hidden_one(as_user, proposals):
-    client = as_user("local_b")
+def test_a_missing_proposal_is_the_same_404_as_a_hidden_one(client, proposals, local_b):
+    client = as_user(client, local_b)
     hidden = client.get(detail(proposals["a"]))
     missing = client.get(f"{LIST}999999/")
     assert (hidden.status_code, hidden.json()) == (missing.status_code, missing.json())
@@ -203,8 +185,7 @@ def test_an_inactive_users_token_is_refused(client, local_a, proposals):
 
 
 def test_a_session_post_needs_the_csrf_token(local_a, proposals):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(local_a)
+    client = as_user(Client(enforce_csrf_checks=True), local_a)
     proposal = proposals["a"]
 
     refused = client.post(transitions(proposal), {"action": "defer"}, content_type="application/json")
@@ -221,15 +202,14 @@ def test_a_session_post_needs_the_csrf_token(local_a, proposals):
 
 
 def test_a_session_get_needs_no_csrf_token(local_a, proposals):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(local_a)
+    client = as_user(Client(enforce_csrf_checks=True), local_a)
     assert client.get(detail(proposals["a"])).status_code == 200
 
 
 # --- What a proposal looks like ----------------------------------------------------------------
 
 
-def test_detail_shows_the_proposal(as_user, pathway, partnership_a):
+def test_detail_shows_the_proposal(client, pathway, partnership_a, local_a):
     proposal = make_proposal(
         partnership=partnership_a,
         pathway=pathway,
@@ -238,7 +218,7 @@ def test_detail_shows_the_proposal(as_user, pathway, partnership_a):
         suggested_text="Ring 55 00 00 00.",
         quote="Ring BUP.",
     )
-    response = as_user("local_a").get(detail(proposal))
+    response = as_user(client, local_a).get(detail(proposal))
     assert response.status_code == 200
     assert response["Cache-Control"].startswith("max-age=0") and "private" in response["Cache-Control"]
     data = response.json()
@@ -254,18 +234,18 @@ def test_detail_shows_the_proposal(as_user, pathway, partnership_a):
     assert data["merged_into"] is None and data["published_in"] is None and data["closed_at"] is None
 
 
-def test_actions_leave_out_what_the_proposal_does_not_allow(as_user, proposals):
+def test_actions_leave_out_what_the_proposal_does_not_allow(client, proposals, editor):
     # A proposal on the common text cannot be a local matter.
-    data = as_user("editor").get(detail(proposals["common"])).json()
+    data = as_user(client, editor).get(detail(proposals["common"])).json()
     assert data["actions"] == ["reject", "merge_into", "mark_quick_fix", "defer"]
 
 
-def test_actions_of_a_deferred_proposal_for_its_local_editor(as_user, partnership_a):
+def test_actions_of_a_deferred_proposal_for_its_local_editor(client, partnership_a, local_a):
     proposal = make_proposal(partnership=partnership_a, state=S.DEFERRED)
-    assert as_user("local_a").get(detail(proposal)).json()["actions"] == ["forward", "decline"]
+    assert as_user(client, local_a).get(detail(proposal)).json()["actions"] == ["forward", "decline"]
 
 
-def test_flagged_text_is_withheld_until_it_is_redacted(as_user, editor, partnership_a):
+def test_flagged_text_is_withheld_until_it_is_redacted(client, editor, partnership_a, local_a):
     proposal = make_proposal(
         partnership=partnership_a,
         description="Ring meg på 912 34 567.",
@@ -273,7 +253,7 @@ def test_flagged_text_is_withheld_until_it_is_redacted(as_user, editor, partners
         quote="Ring BUP.",
         may_contain_personal_data=True,
     )
-    client = as_user("local_a")
+    client = as_user(client, local_a)
     for data in (client.get(detail(proposal)).json(), client.get(LIST).json()["results"][0]):
         assert data["text_withheld"] is True
         assert (data["description"], data["suggested_text"], data["quote"]) == (None, None, None)
@@ -290,21 +270,21 @@ def test_flagged_text_is_withheld_until_it_is_redacted(as_user, editor, partners
     assert data["quote"] == "Ring BUP."
 
 
-def test_a_proposal_that_was_never_flagged_shows_its_text(as_user, partnership_a):
+def test_a_proposal_that_was_never_flagged_shows_its_text(client, partnership_a, local_a):
     proposal = make_proposal(partnership=partnership_a, description="Lenken virker ikke.")
-    data = as_user("local_a").get(detail(proposal)).json()
+    data = as_user(client, local_a).get(detail(proposal)).json()
     assert data["text_withheld"] is False and data["description"] == "Lenken virker ikke."
 
 
 # --- The list: filters and pages ---------------------------------------------------------------
 
 
-def test_list_filters_by_state_pathway_and_partnership(as_user, editor, pathway, partnership_a, partnership_b):
+def test_list_filters_by_state_pathway_and_partnership(client, editor, pathway, partnership_a, partnership_b):
     new_a = make_proposal(partnership=partnership_a, pathway=pathway)
     deferred_a = make_proposal(partnership=partnership_a, state=S.DEFERRED)
     local_b = make_proposal(partnership=partnership_b, pathway=pathway, state=S.LOCAL)
     common = make_proposal()
-    client = as_user("editor")
+    client = as_user(client, editor)
 
     def ids(query: str) -> list[int]:
         response = client.get(f"{LIST}?{query}")
@@ -320,23 +300,23 @@ def test_list_filters_by_state_pathway_and_partnership(as_user, editor, pathway,
     assert ids("partnership=finnes-ikke") == []
 
 
-def test_filters_do_not_widen_what_a_local_editor_sees(as_user, partnership_a, partnership_b):
+def test_filters_do_not_widen_what_a_local_editor_sees(client, partnership_a, partnership_b, local_a):
     make_proposal(partnership=partnership_b)
-    response = as_user("local_a").get(f"{LIST}?partnership=nord")
+    response = as_user(client, local_a).get(f"{LIST}?partnership=nord")
     assert response.status_code == 200
     assert response.json()["results"] == []
 
 
-def test_an_unknown_state_is_400(as_user, proposals):
-    response = as_user("editor").get(f"{LIST}?state=new&state=lost")
+def test_an_unknown_state_is_400(client, proposals, editor):
+    response = as_user(client, editor).get(f"{LIST}?state=new&state=lost")
     assert response.status_code == 400
     assert list(response.json()) == ["state"]
 
 
-def test_pages_follow_the_key_and_skip_nothing_when_rows_leave(as_user, partnership_a):
+def test_pages_follow_the_key_and_skip_nothing_when_rows_leave(client, partnership_a, local_a):
     """Keyset pages: deferring the first page's proposals does not make the second page skip any."""
     created = [make_proposal(partnership=partnership_a) for _ in range(5)]
-    client = as_user("local_a")
+    client = as_user(client, local_a)
     first = client.get(f"{LIST}?state=new&page_size=2").json()
     assert [row["id"] for row in first["results"]] == [p.pk for p in created[:2]]
     assert first["previous"] is None
@@ -351,8 +331,8 @@ def test_pages_follow_the_key_and_skip_nothing_when_rows_leave(as_user, partners
     assert third["next"] is None
 
 
-def test_list_query_count_does_not_grow_with_the_page(as_user, editor, pathway, partnership_a):
-    client = as_user("editor")
+def test_list_query_count_does_not_grow_with_the_page(client, editor, pathway, partnership_a):
+    client = as_user(client, editor)
     counts = []
     for total in (2, 12):
         while ChangeProposal.objects.count() < total:
@@ -367,9 +347,24 @@ def test_list_query_count_does_not_grow_with_the_page(as_user, editor, pathway, 
 # --- Moves: what each takes --------------------------------------------------------------------
 
 
-def test_the_api_actions_are_the_models_transitions_but_withdraw():
+def test_the_api_actions_are_the_models_transitions_but_withdraw_and_reconsider():
+    # Withdrawing is the submitter's (the status link); reconsidering is a step inside a changed
+    # decision (governance.rounds.decisions.decision_record), never a move of its own.
     field = ChangeProposal._meta.get_field("state")
-    assert set(TRANSITION_FIELDS) == {t.name for t in field.get_all_transitions(ChangeProposal)} - {"withdraw"}
+    assert set(TRANSITION_FIELDS) == {t.name for t in field.get_all_transitions(ChangeProposal)} - {
+        "withdraw",
+        "reconsider",
+    }
+
+
+def test_reconsider_through_the_api_is_refused_and_changes_nothing(client, editor, pathway):
+    proposal = make_proposal(pathway=pathway, state=S.ACCEPTED)
+    response = as_user(client, editor).post(
+        transitions(proposal), {"action": "reconsider", "back_to": S.RECOMMENDED}, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert state_of(proposal) == S.ACCEPTED
+    assert not AuditEntry.objects.filter(proposal=proposal).exists()
 
 
 @pytest.mark.parametrize("action", sorted(TRANSITION_FIELDS))
@@ -384,8 +379,8 @@ def test_each_actions_fields_are_its_transitions_arguments(action):
     assert TRANSITION_FIELDS[action] == parameters
 
 
-def test_reject_needs_a_reason(as_user, proposals):
-    client = as_user("local_a")
+def test_reject_needs_a_reason(client, proposals, local_a):
+    client = as_user(client, local_a)
     missing = act(client, proposals["a"], action="reject")
     assert missing.status_code == 400
     assert list(missing.json()) == ["reason"]
@@ -400,9 +395,9 @@ def test_reject_needs_a_reason(as_user, proposals):
     assert (entry.action, entry.comment) == ("reject", "Reklame.")
 
 
-def test_decline_needs_a_comment(as_user, partnership_a):
+def test_decline_needs_a_comment(client, partnership_a, local_a):
     proposal = make_proposal(partnership=partnership_a, state=S.DEFERRED)
-    client = as_user("local_a")
+    client = as_user(client, local_a)
     for body in ({"action": "decline"}, {"action": "decline", "comment": "   "}):
         response = act(client, proposal, **body)
         assert response.status_code == 400
@@ -423,29 +418,29 @@ def test_decline_needs_a_comment(as_user, partnership_a):
         ({"action": "recommend", "comment": "Ja."}, "comment"),
     ],
 )
-def test_a_field_the_action_does_not_take_is_400(as_user, proposals, body, refused):
-    response = act(as_user("editor"), proposals["a"], **body)
+def test_a_field_the_action_does_not_take_is_400(client, proposals, body, refused, editor):
+    response = act(as_user(client, editor), proposals["a"], **body)
     assert response.status_code == 400
     assert list(response.json()) == [refused]
     assert state_of(proposals["a"]) == S.NEW
 
 
 @pytest.mark.parametrize("action", ["withdraw", "redact", "assign", "save", ""])
-def test_an_unknown_action_is_400(as_user, proposals, action):
-    response = act(as_user("editor"), proposals["a"], action=action)
+def test_an_unknown_action_is_400(client, proposals, action, editor):
+    response = act(as_user(client, editor), proposals["a"], action=action)
     assert response.status_code == 400
     assert list(response.json()) == ["action"]
     assert state_of(proposals["a"]) == S.NEW
 
 
-def test_a_body_without_an_action_is_400(as_user, proposals):
-    response = act(as_user("editor"), proposals["a"])
+def test_a_body_without_an_action_is_400(client, proposals, editor):
+    response = act(as_user(client, editor), proposals["a"])
     assert response.status_code == 400
     assert list(response.json()) == ["action"]
 
 
-def test_a_body_that_is_not_json_is_refused(as_user, proposals):
-    client = as_user("editor")
+def test_a_body_that_is_not_json_is_refused(client, proposals, editor):
+    client = as_user(client, editor)
     assert client.post(transitions(proposals["a"]), {"action": "defer"}).status_code == 415
     broken = client.post(transitions(proposals["a"]), "{", content_type="application/json")
     assert broken.status_code == 400
@@ -455,9 +450,9 @@ def test_a_body_that_is_not_json_is_refused(as_user, proposals):
 # --- Moves: the refusals -----------------------------------------------------------------------
 
 
-def test_a_move_the_state_does_not_allow_is_409_in_norwegian(as_user, partnership_a):
+def test_a_move_the_state_does_not_allow_is_409_in_norwegian(client, partnership_a, local_a):
     proposal = make_proposal(partnership=partnership_a, state=S.REJECTED)
-    response = act(as_user("local_a"), proposal, action="defer")
+    response = act(as_user(client, local_a), proposal, action="defer")
     assert response.status_code == 409
     detail_text = response.json()["detail"]
     assert "«avvist»" in detail_text  # the state's Norwegian label
@@ -467,11 +462,11 @@ def test_a_move_the_state_does_not_allow_is_409_in_norwegian(as_user, partnershi
     assert not AuditEntry.objects.filter(proposal=proposal).exists()
 
 
-def test_a_move_that_is_not_the_local_editors_is_404(as_user, partnership_a):
+def test_a_move_that_is_not_the_local_editors_is_404(client, partnership_a, local_a):
     # From quick_fix only the responsible editor may reject; the local editor sees the proposal but
     # may not make the move, and is told no more than that it is not there for them.
     proposal = make_proposal(partnership=partnership_a, state=S.QUICK_FIX)
-    response = act(as_user("local_a"), proposal, action="reject", reason="spam")
+    response = act(as_user(client, local_a), proposal, action="reject", reason="spam")
     assert response.status_code == 404
     assert state_of(proposal) == S.QUICK_FIX
 
@@ -479,61 +474,61 @@ def test_a_move_that_is_not_the_local_editors_is_404(as_user, partnership_a):
 # --- Moves: merge, publish, fixed locally ------------------------------------------------------
 
 
-def test_merge_into_another_open_proposal(as_user, partnership_a):
+def test_merge_into_another_open_proposal(client, partnership_a, local_a):
     proposal, other = make_proposal(partnership=partnership_a), make_proposal(partnership=partnership_a)
-    response = act(as_user("local_a"), proposal, action="merge_into", other=other.pk)
+    response = act(as_user(client, local_a), proposal, action="merge_into", other=other.pk)
     assert response.status_code == 200
     assert (response.json()["state"], response.json()["merged_into"]) == (S.DUPLICATE, other.pk)
     assert AuditEntry.objects.get(proposal=proposal).action == "merge_into"
 
 
-def test_merge_into_itself_or_a_closed_proposal_is_409(as_user, partnership_a):
+def test_merge_into_itself_or_a_closed_proposal_is_409(client, partnership_a, local_a):
     proposal = make_proposal(partnership=partnership_a)
     closed = make_proposal(partnership=partnership_a, state=S.REJECTED)
-    client = as_user("local_a")
+    client = as_user(client, local_a)
     assert act(client, proposal, action="merge_into", other=proposal.pk).status_code == 409
     assert act(client, proposal, action="merge_into", other=closed.pk).status_code == 409
     assert state_of(proposal) == S.NEW
 
 
-def test_merge_into_a_proposal_one_may_not_see_is_404(as_user, partnership_a, partnership_b):
+def test_merge_into_a_proposal_one_may_not_see_is_404(client, partnership_a, partnership_b, local_a):
     proposal, hidden = make_proposal(partnership=partnership_a), make_proposal(partnership=partnership_b)
-    client = as_user("local_a")
+    client = as_user(client, local_a)
     assert act(client, proposal, action="merge_into", other=hidden.pk).status_code == 404
     assert act(client, proposal, action="merge_into", other=999_999).status_code == 404
     assert state_of(proposal) == S.NEW
 
 
-def test_publish_a_quick_fix_in_a_version_of_its_pathway(as_user, pathway, partnership_a):
+def test_publish_a_quick_fix_in_a_version_of_its_pathway(client, pathway, partnership_a, editor):
     proposal = make_proposal(partnership=partnership_a, pathway=pathway, state=S.QUICK_FIX)
-    response = act(as_user("editor"), proposal, action="publish", version="2026")
+    response = act(as_user(client, editor), proposal, action="publish", version="2026")
     assert response.status_code == 200
     assert (response.json()["state"], response.json()["published_in"]) == (S.PUBLISHED, "2026")
 
 
 @pytest.mark.parametrize("version", ["2025", "2026.9", "tull", ""])
-def test_publish_in_a_version_the_pathway_does_not_have_is_400(as_user, pathway, partnership_a, version):
+def test_publish_in_a_version_the_pathway_does_not_have_is_400(client, pathway, partnership_a, version, editor):
     proposal = make_proposal(partnership=partnership_a, pathway=pathway, state=S.QUICK_FIX)
-    response = act(as_user("editor"), proposal, action="publish", version=version)
+    response = act(as_user(client, editor), proposal, action="publish", version=version)
     assert response.status_code == 400
     assert list(response.json()) == ["version"]
     assert state_of(proposal) == S.QUICK_FIX
 
 
-def test_publish_a_proposal_without_a_pathway_is_400(as_user, pathway, partnership_a):
+def test_publish_a_proposal_without_a_pathway_is_400(client, pathway, partnership_a, editor):
     proposal = make_proposal(partnership=partnership_a, state=S.QUICK_FIX)
-    response = act(as_user("editor"), proposal, action="publish", version="2026")
+    response = act(as_user(client, editor), proposal, action="publish", version="2026")
     assert response.status_code == 400
     assert list(response.json()) == ["version"]
 
 
-def test_fixed_locally_in_the_partnerships_own_adaptation(as_user, pathway, partnership_a, partnership_b):
+def test_fixed_locally_in_the_partnerships_own_adaptation(client, pathway, partnership_a, partnership_b, local_a):
     proposal = make_proposal(partnership=partnership_a, pathway=pathway, state=S.LOCAL)
     own = LocalAdaptation.objects.create(partnership=partnership_a, pathway=pathway, based_on=pathway.current_version)
     others = LocalAdaptation.objects.create(
         partnership=partnership_b, pathway=pathway, based_on=pathway.current_version
     )
-    client = as_user("local_a")
+    client = as_user(client, local_a)
     for adaptation_id in (others.pk, 999_999):
         refused = act(client, proposal, action="fixed_locally", adaptation=adaptation_id)
         assert refused.status_code == 400
@@ -553,8 +548,8 @@ def test_fixed_locally_in_the_partnerships_own_adaptation(as_user, pathway, part
 # --- Methods and schema ------------------------------------------------------------------------
 
 
-def test_methods_that_are_not_offered_are_405(as_user, proposals):
-    client = as_user("editor")
+def test_methods_that_are_not_offered_are_405(client, proposals, editor):
+    client = as_user(client, editor)
     assert client.post(LIST, {}, content_type="application/json").status_code == 405
     assert client.delete(detail(proposals["a"])).status_code == 405
     assert client.get(transitions(proposals["a"])).status_code == 405

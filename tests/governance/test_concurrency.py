@@ -15,8 +15,8 @@ from django.utils import translation
 from reversion.models import Version as HistoryVersion
 
 from governance.models import AuditEntry, ChangeProposal, ProposalState, RejectReason
-from governance.proposals.services import TransitionRefused, proposal_create, proposal_transition
-from tests.support import wait_until
+from governance.proposals.services import TransitionRefused, proposal_transition
+from tests.support import make_proposal, wait_until
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -81,9 +81,7 @@ def race(proposal: ChangeProposal, moves: list[tuple[object, str]]) -> list[tupl
 def test_two_editors_at_once_one_wins_and_one_move_is_recorded(
     editor, local_a, partnership_a, editor_action, local_action
 ):
-    proposal = proposal_create(
-        source="reader", kind="error", language="nb", description="Feil i sjekklisten.", partnership=partnership_a
-    )
+    proposal = make_proposal(description="Feil i sjekklisten.", partnership=partnership_a)
     versions_before = HistoryVersion.objects.get_for_object(proposal).count()
 
     outcomes = race(proposal, [(editor, editor_action), (local_a, local_action)])

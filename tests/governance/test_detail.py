@@ -12,11 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from reversion.models import Version as HistoryEntry
 
 from feedback.models import Submission
-from governance.models import AuditEntry, ChangeProposal, ProposalKind, ProposalSource, ProposalState, RejectReason
+from governance.models import AuditEntry, ChangeProposal, ProposalState, RejectReason
 from governance.proposals import services
 from pathways.models import VersionKind
 from pathways.services import adaptation_create, pathway_publish, section_update
 from tests.governance.test_personal_data import make_id
+from tests.support import as_user, make_proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -29,27 +30,8 @@ def url(proposal, tail: str = "", language: str = "nb") -> str:
     return f"/{language}/redaksjon/forslag/{proposal.pk}/{tail}"
 
 
-def make_proposal(pathway, partnership=None, **fields) -> ChangeProposal:
-    defaults = {
-        "source": ProposalSource.READER,
-        "kind": ProposalKind.ERROR,
-        "language": "nb",
-        "description": "Teksten om fastlegen mangler noe om kartlegging av søvn.",
-        "pathway": pathway,
-        "section_slug": SECTION,
-        "version": pathway.current_version if pathway else None,
-        "partnership": partnership,
-    }
-    return services.proposal_create(**(defaults | fields))
-
-
 def submit(proposal, *, email: str = "") -> Submission:
     return Submission.objects.create(proposal=proposal, email=email, dedupe_key=uuid.uuid4().hex)
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
 
 
 def state_of(proposal) -> str:
@@ -57,18 +39,21 @@ def state_of(proposal) -> str:
 
 
 def submitter_count(response) -> int:
-    return int(re.search(r'<dd class="submitter-count">(\d+)</dd>', response.content.decode())[1])
+    found = re.search(r'<dd class="submitter-count">(\d+)</dd>', response.content.decode())
+    assert found, "the page shows no submitter count"
+    return int(found[1])
 
 
 def timeline_items(response) -> list[str]:
-    timeline = re.search(r'<ol class="timeline">(.*?)</ol>', response.content.decode(), re.S)[1]
-    return re.findall(r"<li>(.*?)</li>", timeline, re.S)
+    timeline = re.search(r'<ol class="timeline">(.*?)</ol>', response.content.decode(), re.S)
+    assert timeline, "the page shows no timeline"
+    return re.findall(r"<li>(.*?)</li>", timeline[1], re.S)
 
 
 @pytest.fixture
 def proposal_a(pathway, partnership_a):
     """A new proposal from a reader, on the GP section of "angst", belonging to partnership A."""
-    return make_proposal(pathway, partnership_a)
+    return make_proposal(pathway=pathway, partnership=partnership_a, section_slug=SECTION)
 
 
 # --- Who may see it ---------------------------------------------------------------------------------
@@ -117,7 +102,7 @@ def test_other_partnership_gets_404_for_the_page_and_every_post(client, proposal
 
 
 def test_local_editor_cannot_see_a_proposal_without_partnership(client, pathway, local_a):
-    proposal = make_proposal(pathway, None)
+    proposal = make_proposal(pathway=pathway, section_slug=SECTION)
     assert as_user(client, local_a).get(url(proposal)).status_code == 404
 
 
@@ -132,8 +117,9 @@ def test_unknown_action_is_a_bad_request(client, proposal_a, local_a):
 
 def test_page_shows_the_proposal_and_its_context(client, pathway, partnership_a, local_a):
     proposal = make_proposal(
-        pathway,
-        partnership_a,
+        pathway=pathway,
+        partnership=partnership_a,
+        section_slug=SECTION,
         description="Første linje <script>alert('x')</script>\n\n  Andre linje",
         quote="kartlegg plagene",
         external_url="https://helse-vest.example/forlop/angst",
@@ -156,15 +142,18 @@ def test_page_shows_the_proposal_and_its_context(client, pathway, partnership_a,
 
 
 def test_external_page_that_is_not_a_web_address_is_not_a_link(client, pathway, partnership_a, local_a):
-    proposal = make_proposal(pathway, partnership_a, external_url="javascript:alert(1)")
+    proposal = make_proposal(
+        pathway=pathway, partnership=partnership_a, section_slug=SECTION, external_url="javascript:alert(1)"
+    )
     content = as_user(client, local_a).get(url(proposal)).content.decode()
     assert 'href="javascript:' not in content
 
 
 def test_suggested_wording_is_shown_as_a_diff_against_the_section(client, pathway, partnership_a, local_a):
     proposal = make_proposal(
-        pathway,
-        partnership_a,
+        pathway=pathway,
+        partnership=partnership_a,
+        section_slug=SECTION,
         quote="og vurderer alvorsgrad",
         suggested_text="og vurderer alvorsgrad og søvn",
     )
@@ -176,7 +165,7 @@ def test_suggested_wording_is_shown_as_a_diff_against_the_section(client, pathwa
 
 
 def test_suggested_wording_without_a_section_is_shown_as_written(client, partnership_a, local_a):
-    proposal = make_proposal(None, partnership_a, section_slug="", suggested_text="Ny <b>tekst</b>")
+    proposal = make_proposal(partnership=partnership_a, suggested_text="Ny <b>tekst</b>")
     content = as_user(client, local_a).get(url(proposal)).content.decode()
     assert "Ny &lt;b&gt;tekst&lt;/b&gt;" in content
     assert "<ins>" not in content
@@ -209,7 +198,7 @@ def test_stale_notice_with_the_diff_when_the_section_changed(client, pathway, pr
 
 
 def test_stale_notice_is_in_the_proposals_written_standard(client, pathway, partnership_a, local_a, editor):
-    proposal = make_proposal(pathway, partnership_a, language="nn")
+    proposal = make_proposal(pathway=pathway, partnership=partnership_a, section_slug=SECTION, language="nn")
     _publish_change_to_the_section(pathway, editor)
     content = as_user(client, local_a).get(url(proposal)).content.decode()
     notice = re.search(r'<section class="notice stale-notice".*?</section>', content, re.S)[0]
@@ -309,7 +298,7 @@ def test_triage_moves_with_a_comment(client, proposal_a, local_a, action, target
 
 
 def test_mark_local_is_not_offered_without_a_partnership(client, pathway, editor):
-    proposal = make_proposal(pathway, None)
+    proposal = make_proposal(pathway=pathway, section_slug=SECTION)
     content = as_user(client, editor).get(url(proposal)).content.decode()
     assert 'id="action-mark_local"' not in content
     assert 'id="action-mark_quick_fix"' in content
@@ -388,8 +377,10 @@ def test_move_in_the_wrong_state_is_refused_with_409(client, proposal_a, local_a
 
 
 def test_merge_keeps_every_submitter(client, pathway, partnership_a, local_a):
-    kept = make_proposal(pathway, partnership_a)
-    merged = make_proposal(pathway, partnership_a, description="Om søvn hos fastlegen.")
+    kept = make_proposal(pathway=pathway, partnership=partnership_a, section_slug=SECTION)
+    merged = make_proposal(
+        pathway=pathway, partnership=partnership_a, section_slug=SECTION, description="Om søvn hos fastlegen."
+    )
     kept_submissions = [submit(kept), submit(kept)]
     merged_submission = submit(merged)
     client = as_user(client, local_a)
@@ -412,7 +403,9 @@ def test_merge_keeps_every_submitter(client, pathway, partnership_a, local_a):
 
 
 def test_merges_of_merges_are_counted(client, pathway, partnership_a, local_a):
-    first, second, third = (make_proposal(pathway, partnership_a) for _ in range(3))
+    first, second, third = (
+        make_proposal(pathway=pathway, partnership=partnership_a, section_slug=SECTION) for _ in range(3)
+    )
     for proposal in (first, second, third):
         submit(proposal)
     services.proposal_merge(proposal_id=first.pk, into_id=second.pk, by=local_a)
@@ -421,14 +414,14 @@ def test_merges_of_merges_are_counted(client, pathway, partnership_a, local_a):
 
 
 def test_merge_needs_confirmation(client, pathway, partnership_a, local_a):
-    kept, merged = make_proposal(pathway, partnership_a), make_proposal(pathway, partnership_a)
+    kept, merged = (make_proposal(pathway=pathway, partnership=partnership_a, section_slug=SECTION) for _ in range(2))
     response = as_user(client, local_a).post(url(merged, "slaa-sammen/"), {"merge-into": kept.pk})
     assert response.status_code == 400
     assert state_of(merged) == ProposalState.NEW
 
 
 def test_merge_into_a_closed_proposal_is_refused(client, pathway, partnership_a, local_a):
-    closed, merged = make_proposal(pathway, partnership_a), make_proposal(pathway, partnership_a)
+    closed, merged = (make_proposal(pathway=pathway, partnership=partnership_a, section_slug=SECTION) for _ in range(2))
     services.proposal_transition(proposal_id=closed.pk, action="reject", by=local_a, reason=RejectReason.SPAM)
     response = as_user(client, local_a).post(
         url(merged, "slaa-sammen/"), {"merge-into": closed.pk, "merge-confirm": "on"}
@@ -438,7 +431,8 @@ def test_merge_into_a_closed_proposal_is_refused(client, pathway, partnership_a,
 
 
 def test_merge_into_another_partnerships_proposal_is_404(client, pathway, partnership_a, partnership_b, local_a):
-    theirs, mine = make_proposal(pathway, partnership_b), make_proposal(pathway, partnership_a)
+    theirs = make_proposal(pathway=pathway, partnership=partnership_b, section_slug=SECTION)
+    mine = make_proposal(pathway=pathway, partnership=partnership_a, section_slug=SECTION)
     response = as_user(client, local_a).post(
         url(mine, "slaa-sammen/"), {"merge-into": theirs.pk, "merge-confirm": "on"}
     )
@@ -452,8 +446,9 @@ def test_merge_into_another_partnerships_proposal_is_404(client, pathway, partne
 def test_redaction_removes_the_national_id_from_the_page_and_the_history(client, pathway, partnership_a, local_a):
     national_id = make_id("150635")
     proposal = make_proposal(
-        pathway,
-        partnership_a,
+        pathway=pathway,
+        partnership=partnership_a,
+        section_slug=SECTION,
         description=f"Gjelder pasient {national_id}, ring meg.",
         may_contain_personal_data=True,
     )
@@ -491,7 +486,7 @@ def test_no_redaction_button_without_suspected_personal_data(client, proposal_a,
 
 
 def test_responsible_editor_assigns_a_proposal_to_a_partnership(client, pathway, partnership_a, editor, local_a):
-    proposal = make_proposal(pathway, None)
+    proposal = make_proposal(pathway=pathway, section_slug=SECTION)
     client = as_user(client, editor)
     assert "/tildel/" in client.get(url(proposal)).content.decode()
     response = client.post(url(proposal, "tildel/"), {"assign-partnership": partnership_a.pk})
@@ -512,7 +507,7 @@ def test_local_editor_may_not_assign(client, proposal_a, local_a, partnership_b)
 
 
 def test_assign_needs_a_partnership(client, pathway, editor):
-    proposal = make_proposal(pathway, None)
+    proposal = make_proposal(pathway=pathway, section_slug=SECTION)
     assert as_user(client, editor).post(url(proposal, "tildel/"), {}).status_code == 400
     assert ChangeProposal.objects.get(pk=proposal.pk).partnership is None
 
@@ -523,7 +518,7 @@ def test_assign_needs_a_partnership(client, pathway, editor):
 def test_timeline_starts_with_the_receipt_and_runs_oldest_first(client, pathway, partnership_a, local_a, editor):
     start = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     with time_machine.travel(start, tick=False):
-        proposal = make_proposal(pathway, partnership_a)
+        proposal = make_proposal(pathway=pathway, partnership=partnership_a, section_slug=SECTION)
     with time_machine.travel(start + timedelta(hours=1), tick=False):
         services.proposal_transition(proposal_id=proposal.pk, action="defer", by=local_a, comment="Først")
     with time_machine.travel(start + timedelta(hours=2), tick=False):
@@ -547,9 +542,11 @@ def _queries(client, proposal) -> int:
 
 def test_query_count_does_not_grow_with_entries_or_submitters(client, pathway, partnership_a, local_a):
     """A query per level of merging is allowed (there are one or two); none per entry or submission."""
-    proposal = make_proposal(pathway, partnership_a, suggested_text="Ny tekst.")
+    proposal = make_proposal(
+        pathway=pathway, partnership=partnership_a, section_slug=SECTION, suggested_text="Ny tekst."
+    )
     submit(proposal)
-    merged = make_proposal(pathway, partnership_a)
+    merged = make_proposal(pathway=pathway, partnership=partnership_a, section_slug=SECTION)
     submit(merged)
     services.proposal_merge(proposal_id=merged.pk, into_id=proposal.pk, by=local_a)
     client = as_user(client, local_a)
@@ -559,7 +556,7 @@ def test_query_count_does_not_grow_with_entries_or_submitters(client, pathway, p
         submit(merged)
         AuditEntry.objects.create(proposal=proposal, actor=local_a, action="defer", from_state="new", to_state="new")
     for _ in range(3):
-        also_merged = make_proposal(pathway, partnership_a)
+        also_merged = make_proposal(pathway=pathway, partnership=partnership_a, section_slug=SECTION)
         submit(also_merged)
         services.proposal_merge(proposal_id=also_merged.pk, into_id=proposal.pk, by=local_a)
     many = _queries(client, proposal)

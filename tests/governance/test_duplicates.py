@@ -9,7 +9,8 @@ from django.db import connection
 from governance.models import ProposalState, RejectReason
 from governance.proposals import services
 from governance.proposals.duplicates import MAX_SUGGESTIONS, proposal_duplicates
-from tests.governance.test_detail import as_user, make_proposal, submit, submitter_count, url
+from tests.governance.test_detail import SECTION, submit, submitter_count, url
+from tests.support import as_user, make_proposal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -20,7 +21,7 @@ UNLIKE = "Telefonnummeret til helsestasjonen i kommunen er feil."
 
 @pytest.fixture
 def proposal_a(pathway, partnership_a):
-    return make_proposal(pathway, partnership_a, description=TEXT)
+    return make_proposal(pathway=pathway, partnership=partnership_a, section_slug=SECTION, description=TEXT)
 
 
 def suggested(proposal, user) -> list[int]:
@@ -35,19 +36,19 @@ def test_migration_made_the_trigram_index():
 
 
 def test_similar_text_in_the_same_section_is_suggested(pathway, partnership_a, proposal_a, local_a):
-    other = make_proposal(pathway, partnership_a, description=SIMILAR)
+    other = make_proposal(pathway=pathway, partnership=partnership_a, section_slug=SECTION, description=SIMILAR)
     found = proposal_duplicates(proposal_a, user=local_a)
     assert [p.pk for p in found] == [other.pk]
     assert 0.3 <= found[0].similarity <= 1
 
 
 def test_dissimilar_text_is_not_suggested(pathway, partnership_a, proposal_a, local_a):
-    make_proposal(pathway, partnership_a, description=UNLIKE)
+    make_proposal(pathway=pathway, partnership=partnership_a, section_slug=SECTION, description=UNLIKE)
     assert suggested(proposal_a, local_a) == []
 
 
 def test_another_section_is_not_suggested(pathway, partnership_a, proposal_a, local_a):
-    make_proposal(pathway, partnership_a, description=SIMILAR, section_slug="sjekkliste-henvisning")
+    make_proposal(pathway=pathway, partnership=partnership_a, description=SIMILAR, section_slug="sjekkliste-henvisning")
     assert suggested(proposal_a, local_a) == []
 
 
@@ -55,38 +56,43 @@ def test_another_pathway_is_not_suggested(editor, partnership_a, proposal_a, loc
     from tests.factories import make_pathway
 
     other_pathway = make_pathway(editor=editor, slug="autisme")
-    make_proposal(other_pathway, partnership_a, description=SIMILAR)
+    make_proposal(pathway=other_pathway, partnership=partnership_a, section_slug=SECTION, description=SIMILAR)
     assert suggested(proposal_a, local_a) == []
 
 
 def test_closed_proposals_are_not_suggested(pathway, partnership_a, proposal_a, local_a):
-    rejected = make_proposal(pathway, partnership_a, description=SIMILAR)
+    rejected = make_proposal(pathway=pathway, partnership=partnership_a, section_slug=SECTION, description=SIMILAR)
     services.proposal_transition(proposal_id=rejected.pk, action="reject", by=local_a, reason=RejectReason.SPAM)
     assert suggested(proposal_a, local_a) == []
 
 
 def test_open_proposals_past_triage_are_suggested(pathway, partnership_a, proposal_a, local_a):
-    deferred = make_proposal(pathway, partnership_a, description=SIMILAR)
+    deferred = make_proposal(pathway=pathway, partnership=partnership_a, section_slug=SECTION, description=SIMILAR)
     services.proposal_transition(proposal_id=deferred.pk, action="defer", by=local_a)
     assert suggested(proposal_a, local_a) == [deferred.pk]
 
 
 def test_other_partnerships_proposals_are_not_suggested(pathway, partnership_b, proposal_a, local_a, editor):
-    make_proposal(pathway, partnership_b, description=SIMILAR)
+    make_proposal(pathway=pathway, partnership=partnership_b, section_slug=SECTION, description=SIMILAR)
     assert suggested(proposal_a, local_a) == []
     # Not to the responsible editor either: each partnership goes through its own proposals.
     assert suggested(proposal_a, editor) == []
 
 
 def test_common_text_proposals_are_suggested_to_the_responsible_editor(pathway, editor):
-    first = make_proposal(pathway, None, description=TEXT)
-    second = make_proposal(pathway, None, description=SIMILAR)
+    first = make_proposal(pathway=pathway, section_slug=SECTION, description=TEXT)
+    second = make_proposal(pathway=pathway, section_slug=SECTION, description=SIMILAR)
     assert suggested(first, editor) == [second.pk]
 
 
 def test_at_most_five_most_similar_first(pathway, partnership_a, proposal_a, local_a):
-    near = make_proposal(pathway, partnership_a, description=TEXT + " ")
-    others = [make_proposal(pathway, partnership_a, description=f"{SIMILAR} Og {n} til.") for n in range(6)]
+    near = make_proposal(pathway=pathway, partnership=partnership_a, section_slug=SECTION, description=TEXT + " ")
+    others = [
+        make_proposal(
+            pathway=pathway, partnership=partnership_a, section_slug=SECTION, description=f"{SIMILAR} Og {n} til."
+        )
+        for n in range(6)
+    ]
     found = proposal_duplicates(proposal_a, user=local_a)
     assert len(found) == MAX_SUGGESTIONS
     assert found[0].pk == near.pk
@@ -95,7 +101,7 @@ def test_at_most_five_most_similar_first(pathway, partnership_a, proposal_a, loc
 
 
 def test_nothing_is_suggested_on_another_database(monkeypatch, pathway, partnership_a, proposal_a, local_a):
-    make_proposal(pathway, partnership_a, description=SIMILAR)
+    make_proposal(pathway=pathway, partnership=partnership_a, section_slug=SECTION, description=SIMILAR)
     monkeypatch.setattr(connection, "vendor", "sqlite")
     assert suggested(proposal_a, local_a) == []
 
@@ -104,7 +110,7 @@ def test_nothing_is_suggested_on_another_database(monkeypatch, pathway, partners
 
 
 def test_page_lists_suggestions_with_a_merge_form(client, pathway, partnership_a, proposal_a, local_a):
-    other = make_proposal(pathway, partnership_a, description=SIMILAR)
+    other = make_proposal(pathway=pathway, partnership=partnership_a, section_slug=SECTION, description=SIMILAR)
     content = as_user(client, local_a).get(url(proposal_a)).content.decode()
     section = re.search(r'<section aria-labelledby="duplicates-title".*?</section>', content, re.S)[0]
     assert f'href="{url(other)}"' in section
@@ -114,21 +120,27 @@ def test_page_lists_suggestions_with_a_merge_form(client, pathway, partnership_a
 
 
 def test_suggested_text_that_may_hold_personal_data_is_hidden(client, pathway, partnership_a, proposal_a, local_a):
-    make_proposal(pathway, partnership_a, description=SIMILAR + " Ring 912 34 567.", may_contain_personal_data=True)
+    make_proposal(
+        pathway=pathway,
+        partnership=partnership_a,
+        section_slug=SECTION,
+        description=SIMILAR + " Ring 912 34 567.",
+        may_contain_personal_data=True,
+    )
     content = as_user(client, local_a).get(url(proposal_a)).content.decode()
     section = re.search(r'<section aria-labelledby="duplicates-title".*?</section>', content, re.S)[0]
     assert "912 34 567" not in section
 
 
 def test_no_suggestions_once_it_cannot_be_merged(client, pathway, partnership_a, proposal_a, local_a):
-    make_proposal(pathway, partnership_a, description=SIMILAR)
+    make_proposal(pathway=pathway, partnership=partnership_a, section_slug=SECTION, description=SIMILAR)
     services.proposal_transition(proposal_id=proposal_a.pk, action="defer", by=local_a)
     content = as_user(client, local_a).get(url(proposal_a)).content.decode()
     assert "duplicates-title" not in content
 
 
 def test_merging_a_suggestion_keeps_both_submitters(client, pathway, partnership_a, proposal_a, local_a):
-    other = make_proposal(pathway, partnership_a, description=SIMILAR)
+    other = make_proposal(pathway=pathway, partnership=partnership_a, section_slug=SECTION, description=SIMILAR)
     submit(proposal_a)
     submit(other)
     client = as_user(client, local_a)

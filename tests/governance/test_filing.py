@@ -23,6 +23,9 @@ from tests.feedback.test_form import Page, assert_error_next_to, page
 
 pytestmark = pytest.mark.django_db
 
+# The form's limits are the model fields' max_length, which the type checker only knows as int | None.
+assert SUGGESTION_MAX_LENGTH is not None and DESCRIPTION_MAX_LENGTH is not None
+
 URL = "/nb/redaksjon/forslag/nytt/"
 SECTION = "fastlege-kartlegging"
 SECTION_QUERY = f"forlop=angst&seksjon={SECTION}"

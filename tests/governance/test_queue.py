@@ -14,12 +14,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django.utils.translation import gettext, override
 
-from governance.models import AuditEntry, ChangeProposal, ProposalKind, ProposalSource, ProposalState, RejectReason
+from governance.models import AuditEntry, ChangeProposal, ProposalKind, ProposalState, RejectReason
 from governance.proposals.selectors import Cursor
-from governance.proposals.services import proposal_create, proposal_redact_personal_data, proposal_transition
+from governance.proposals.services import proposal_redact_personal_data, proposal_transition
 from pathways.models import VersionKind
 from pathways.services import pathway_publish, section_update
 from tests.factories import make_pathway
+from tests.support import as_user, make_proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -28,16 +29,6 @@ EXPORT_URL = "/nb/redaksjon/forslag/eksport.csv"
 BULK_URL = "/nb/redaksjon/forslag/massehandling/"
 HOSTILE = "<script>alert('x')</script> lenken er død"
 PERSONAL = "Sønnen min Ola Nordmann, f. 01.02.2015, tlf 98765432, fikk ikke time"
-
-
-def _propose(**overrides) -> ChangeProposal:
-    fields = {
-        "source": ProposalSource.READER,
-        "kind": ProposalKind.ERROR,
-        "language": "nb",
-        "description": "Lenken til BUP virker ikke.",
-    }
-    return proposal_create(**(fields | overrides))
 
 
 def _age(proposal: ChangeProposal, days: float) -> None:
@@ -50,8 +41,7 @@ def _listed(response) -> list[int]:
 
 
 def _get(client, user, url=URL, **params):
-    client.force_login(user)
-    return client.get(url, params)
+    return as_user(client, user).get(url, params)
 
 
 def _csv(response) -> list[dict]:
@@ -64,9 +54,9 @@ def _csv(response) -> list[dict]:
 def three(partnership_a, partnership_b):
     """One new proposal of partnership A, one of B, and one on the common text (no partnership)."""
     return (
-        _propose(partnership=partnership_a, description="Fra Vest."),
-        _propose(partnership=partnership_b, description="Fra Nord."),
-        _propose(description="Felles tekst."),
+        make_proposal(partnership=partnership_a, description="Fra Vest."),
+        make_proposal(partnership=partnership_b, description="Fra Nord."),
+        make_proposal(description="Felles tekst."),
     )
 
 
@@ -132,53 +122,53 @@ def test_by_default_only_new_proposals_are_listed(client, editor, three):
 
 def test_filter_by_pathway(client, editor, pathway):
     other = make_pathway(editor=editor, slug="autisme")
-    on_angst = _propose(pathway=pathway)
-    _propose(pathway=other)
-    _propose()
+    on_angst = make_proposal(pathway=pathway)
+    make_proposal(pathway=other)
+    make_proposal()
     assert _listed(_get(client, editor, pathway="angst")) == [on_angst.pk]
 
 
 def test_filter_by_section(client, editor, pathway):
-    gp = _propose(pathway=pathway, section_slug="fastlege-kartlegging")
-    _propose(pathway=pathway, section_slug="innledning")
+    gp = make_proposal(pathway=pathway, section_slug="fastlege-kartlegging")
+    make_proposal(pathway=pathway, section_slug="innledning")
     assert _listed(_get(client, editor, section="fastlege-kartlegging")) == [gp.pk]
 
 
 def test_filter_by_kind(client, editor):
-    link = _propose(kind=ProposalKind.BROKEN_LINK)
-    _propose(kind=ProposalKind.SUGGESTION)
+    link = make_proposal(kind=ProposalKind.BROKEN_LINK)
+    make_proposal(kind=ProposalKind.SUGGESTION)
     assert _listed(_get(client, editor, kind="broken_link")) == [link.pk]
 
 
 @pytest.mark.parametrize(("age", "expected"), [("1", ["week", "month"]), ("7", ["week", "month"]), ("30", ["month"])])
 def test_filter_by_age(client, editor, age, expected):
-    made = {"today": _propose(), "week": _propose(), "month": _propose()}
+    made = {"today": make_proposal(), "week": make_proposal(), "month": make_proposal()}
     _age(made["week"], 8)
     _age(made["month"], 31)
     assert set(_listed(_get(client, editor, age=age))) == {made[name].pk for name in expected}
 
 
 def test_filter_by_may_contain_personal_data(client, editor):
-    flagged = _propose(may_contain_personal_data=True)
-    plain = _propose()
+    flagged = make_proposal(may_contain_personal_data=True)
+    plain = make_proposal()
     assert _listed(_get(client, editor, personal="yes")) == [flagged.pk]
     assert _listed(_get(client, editor, personal="no")) == [plain.pk]
 
 
 def test_filter_by_written_standard(client, editor):
-    _propose(language="nb")
-    nynorsk = _propose(language="nn", description="Lenkja fungerer ikkje.")
+    make_proposal(language="nb")
+    nynorsk = make_proposal(language="nn", description="Lenkja fungerer ikkje.")
     assert _listed(_get(client, editor, language="nn")) == [nynorsk.pk]
 
 
 def test_search_in_the_description(client, editor):
-    match = _propose(description="Sjekklisten for henvisning mangler punktet om vekt.")
-    _propose(description="Noe helt annet.")
+    match = make_proposal(description="Sjekklisten for henvisning mangler punktet om vekt.")
+    make_proposal(description="Noe helt annet.")
     assert _listed(_get(client, editor, q="SJEKKLISTEN")) == [match.pk]
 
 
 def test_search_never_looks_in_flagged_unredacted_text(client, editor):
-    flagged = _propose(description=PERSONAL, may_contain_personal_data=True)
+    flagged = make_proposal(description=PERSONAL, may_contain_personal_data=True)
     assert _listed(_get(client, editor, q="Nordmann")) == []
     proposal_redact_personal_data(proposal=flagged, by=editor)
     # Once redacted its remaining text is searchable like any other.
@@ -186,15 +176,15 @@ def test_search_never_looks_in_flagged_unredacted_text(client, editor):
 
 
 def test_filters_combine(client, editor, pathway):
-    wanted = _propose(pathway=pathway, kind=ProposalKind.OUTDATED, language="nn", description="Utdatert.")
-    _propose(pathway=pathway, kind=ProposalKind.OUTDATED, language="nb", description="Utdatert.")
-    _propose(kind=ProposalKind.OUTDATED, language="nn", description="Utdatert.")
+    wanted = make_proposal(pathway=pathway, kind=ProposalKind.OUTDATED, language="nn", description="Utdatert.")
+    make_proposal(pathway=pathway, kind=ProposalKind.OUTDATED, language="nb", description="Utdatert.")
+    make_proposal(kind=ProposalKind.OUTDATED, language="nn", description="Utdatert.")
     assert _listed(_get(client, editor, pathway="angst", kind="outdated", language="nn", q="utdatert")) == [wanted.pk]
 
 
 def test_an_invalid_filter_is_reported_and_the_others_still_apply(client, editor):
-    link = _propose(kind=ProposalKind.BROKEN_LINK)
-    _propose(kind=ProposalKind.SUGGESTION)
+    link = make_proposal(kind=ProposalKind.BROKEN_LINK)
+    make_proposal(kind=ProposalKind.SUGGESTION)
     response = _get(client, editor, kind="broken_link", age="5", state="nonsense")
     assert response.status_code == 400
     assert 'class="error-summary"' in response.content.decode()
@@ -203,7 +193,7 @@ def test_an_invalid_filter_is_reported_and_the_others_still_apply(client, editor
 
 
 def test_no_match_shows_the_empty_state(client, editor):
-    _propose()
+    make_proposal()
     response = _get(client, editor, q="finnes ikke")
     assert response.status_code == 200
     assert _listed(response) == []
@@ -214,7 +204,7 @@ def test_no_match_shows_the_empty_state(client, editor):
 
 
 def test_oldest_first_by_default_and_newest_first_on_request(client, editor):
-    first, second, third = _propose(), _propose(), _propose()
+    first, second, third = make_proposal(), make_proposal(), make_proposal()
     _age(first, 3)
     _age(second, 2)
     assert _listed(_get(client, editor)) == [first.pk, second.pk, third.pk]
@@ -235,7 +225,7 @@ def _previous_link(response) -> str | None:
 def test_sixty_proposals_make_two_pages_without_gaps_or_repeats(client, editor, sort):
     # All at the same instant: the order, and the pages, rest on the id as the tie-breaker.
     with time_machine.travel(datetime(2026, 3, 1, 9, tzinfo=UTC), tick=False):
-        made = [_propose(description=f"Forslag {n}") for n in range(60)]
+        made = [make_proposal(description=f"Forslag {n}") for n in range(60)]
     expected = [p.pk for p in made] if sort == "oldest" else [p.pk for p in reversed(made)]
     first = _get(client, editor, sort=sort)
     assert _listed(first) == expected[:50]
@@ -250,8 +240,8 @@ def test_sixty_proposals_make_two_pages_without_gaps_or_repeats(client, editor, 
 
 
 def test_pages_keep_the_filters(client, editor):
-    made = [_propose(kind=ProposalKind.MISSING) for _ in range(55)]
-    _propose(kind=ProposalKind.ERROR)
+    made = [make_proposal(kind=ProposalKind.MISSING) for _ in range(55)]
+    make_proposal(kind=ProposalKind.ERROR)
     first = _get(client, editor, kind="missing")
     link = _next_link(first)
     assert "kind=missing" in link and "etter=" in link
@@ -259,14 +249,14 @@ def test_pages_keep_the_filters(client, editor):
 
 
 def test_a_triaged_row_between_pages_neither_repeats_nor_hides_a_row(client, editor):
-    made = [_propose() for _ in range(55)]
+    made = [make_proposal() for _ in range(55)]
     first = _get(client, editor)
     proposal_transition(proposal_id=made[10].pk, action="reject", reason=RejectReason.SPAM, by=editor)
     assert _listed(client.get(URL + _next_link(first))) == [p.pk for p in made[50:]]
 
 
 def test_a_cursor_that_was_not_made_here_starts_at_the_first_page(client, editor):
-    made = _propose()
+    made = make_proposal()
     for bogus in ["nonsense", "Zm9v", "x" * 500, Cursor(created_at=datetime(2026, 1, 1), pk=1).encode()]:
         response = _get(client, editor, etter=bogus)
         assert response.status_code == 200
@@ -277,8 +267,8 @@ def test_a_cursor_that_was_not_made_here_starts_at_the_first_page(client, editor
 
 
 def test_counts_per_state_over_the_visible_proposals(client, editor, local_a, partnership_a, partnership_b):
-    a1, a2, _a3 = (_propose(partnership=partnership_a) for _ in range(3))
-    _propose(partnership=partnership_b)
+    a1, a2, _a3 = (make_proposal(partnership=partnership_a) for _ in range(3))
+    make_proposal(partnership=partnership_b)
     proposal_transition(proposal_id=a1.pk, action="reject", reason=RejectReason.SPAM, by=editor)
     proposal_transition(proposal_id=a2.pk, action="defer", by=editor)
     response = _get(client, local_a)
@@ -291,12 +281,12 @@ def test_counts_per_state_over_the_visible_proposals(client, editor, local_a, pa
 
 def test_age_of_the_oldest_untriaged_proposal(client, editor):
     with time_machine.travel(datetime(2026, 2, 1, 9, tzinfo=UTC), tick=False):
-        closed = _propose()
+        closed = make_proposal()
         proposal_transition(proposal_id=closed.pk, action="reject", reason=RejectReason.SPAM, by=editor)
     with time_machine.travel(datetime(2026, 3, 1, 9, tzinfo=UTC), tick=False):
-        _propose()
+        make_proposal()
     with time_machine.travel(datetime(2026, 3, 5, 9, tzinfo=UTC), tick=False):
-        _propose()
+        make_proposal()
     with time_machine.travel(datetime(2026, 3, 13, 10, tzinfo=UTC), tick=False):
         response = _get(client, editor)
     assert response.context["oldest_new_days"] == 12
@@ -317,7 +307,7 @@ def test_row_shows_the_section_title_of_the_version_the_reader_saw(client, edito
     section = pathway.sections.get(slug="fastlege-kartlegging")
     section_update(section=section, by=editor, title_nb="Ny tittel", title_nn="Ny tittel nn")
     pathway_publish(pathway=pathway, by=editor, kind=VersionKind.CORRECTION, summary_nb="R.", summary_nn="R.")
-    _propose(pathway=pathway, section_slug="fastlege-kartlegging", version=seen, partnership=partnership_a)
+    make_proposal(pathway=pathway, section_slug="fastlege-kartlegging", version=seen, partnership=partnership_a)
     html = _get(client, editor).content.decode()
     assert "Tittel 1" in html and "Ny tittel" not in html
     assert "Angstplager" in html and "Helsefellesskap Vest" in html
@@ -325,8 +315,8 @@ def test_row_shows_the_section_title_of_the_version_the_reader_saw(client, edito
 
 
 def test_flagged_unredacted_text_is_hidden_in_the_list(client, editor):
-    flagged = _propose(description=PERSONAL, may_contain_personal_data=True, quote="Ola Nordmann")
-    redacted = _propose(description="Ring meg på 98765432", may_contain_personal_data=True)
+    flagged = make_proposal(description=PERSONAL, may_contain_personal_data=True, quote="Ola Nordmann")
+    redacted = make_proposal(description="Ring meg på 98765432", may_contain_personal_data=True)
     proposal_redact_personal_data(proposal=redacted, by=editor)
     html = _get(client, editor).content.decode()
     assert "Nordmann" not in html and "98765432" not in html
@@ -336,15 +326,15 @@ def test_flagged_unredacted_text_is_hidden_in_the_list(client, editor):
 
 
 def test_hostile_text_is_escaped(client, editor):
-    _propose(description=HOSTILE)
+    make_proposal(description=HOSTILE)
     html = _get(client, editor).content.decode()
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
 
 
 def test_only_new_proposals_can_be_ticked(client, editor):
-    new = _propose()
-    deferred = _propose()
+    new = make_proposal()
+    deferred = make_proposal()
     proposal_transition(proposal_id=deferred.pk, action="defer", by=editor)
     html = _get(client, editor, state="all").content.decode()
     assert f'name="ids" value="{new.pk}"' in html
@@ -352,7 +342,7 @@ def test_only_new_proposals_can_be_ticked(client, editor):
 
 
 def test_nynorsk_page_renders(client, local_a, partnership_a):
-    _propose(partnership=partnership_a, language="nn", description="Lenkja fungerer ikkje.")
+    make_proposal(partnership=partnership_a, language="nn", description="Lenkja fungerer ikkje.")
     client.force_login(local_a)
     response = client.get("/nn/redaksjon/forslag/")
     assert response.status_code == 200
@@ -368,7 +358,7 @@ def test_nynorsk_page_renders(client, local_a, partnership_a):
 def _varied(count: int, *, pathways, partnerships) -> None:
     for n in range(count):
         pathway = pathways[n % len(pathways)]
-        _propose(
+        make_proposal(
             pathway=pathway,
             version=pathway.current_version,
             section_slug=["innledning", "fastlege-kartlegging", "sjekkliste-henvisning"][n % 3],
@@ -415,7 +405,7 @@ def test_queries_do_not_grow_on_a_later_page(client, editor, pathway, partnershi
 
 
 def test_export_has_the_columns_the_filters_and_a_byte_order_mark(client, editor, pathway, partnership_a):
-    wanted = _propose(
+    wanted = make_proposal(
         pathway=pathway,
         version=pathway.current_version,
         section_slug="fastlege-kartlegging",
@@ -425,7 +415,7 @@ def test_export_has_the_columns_the_filters_and_a_byte_order_mark(client, editor
         suggested_text="Nytt råd.",
         quote="Gammelt råd.",
     )
-    _propose(kind=ProposalKind.ERROR)
+    make_proposal(kind=ProposalKind.ERROR)
     client.force_login(editor)
     response = client.get(EXPORT_URL, {"kind": "outdated"})
     assert response.status_code == 200
@@ -470,7 +460,9 @@ def test_export_is_limited_to_what_the_user_sees(client, local_a, three):
 
 
 def test_export_replaces_flagged_unredacted_text(client, editor):
-    _propose(description=PERSONAL, suggested_text="Ring 98765432", quote="Ola Nordmann", may_contain_personal_data=True)
+    make_proposal(
+        description=PERSONAL, suggested_text="Ring 98765432", quote="Ola Nordmann", may_contain_personal_data=True
+    )
     client.force_login(editor)
     response = client.get(EXPORT_URL)
     body = b"".join(response.streaming_content).decode("utf-8")
@@ -485,7 +477,7 @@ def test_export_replaces_flagged_unredacted_text(client, editor):
     "dangerous", ['=HYPERLINK("http://evil.example","klikk")', "+1+2", "-2+3", "@SUM(A1)", "\tx", "\rx"]
 )
 def test_export_neutralises_formulas(client, editor, dangerous):
-    _propose(description=dangerous, quote=dangerous)
+    make_proposal(description=dangerous, quote=dangerous)
     client.force_login(editor)
     row = _csv(client.get(EXPORT_URL))[0]
     assert row["description"] == "'" + dangerous
@@ -501,8 +493,10 @@ def test_export_with_an_invalid_filter_is_refused(client, editor):
 
 
 def test_bulk_spam_asks_first_and_lists_ids_and_kinds_only(client, editor):
-    spam = _propose(kind=ProposalKind.SUGGESTION, description="Kjøp billige klokker", may_contain_personal_data=True)
-    other = _propose(description="Billig viagra")
+    spam = make_proposal(
+        kind=ProposalKind.SUGGESTION, description="Kjøp billige klokker", may_contain_personal_data=True
+    )
+    other = make_proposal(description="Billig viagra")
     client.force_login(editor)
     response = client.post(BULK_URL, {"ids": [spam.pk, other.pk], "filters": "kind=suggestion"})
     assert response.status_code == 200
@@ -517,8 +511,8 @@ def test_bulk_spam_asks_first_and_lists_ids_and_kinds_only(client, editor):
 
 
 def test_confirmed_bulk_spam_rejects_each_with_an_audit_entry(client, editor):
-    spam = [_propose(description=f"Reklame {n}") for n in range(3)]
-    keep = _propose()
+    spam = [make_proposal(description=f"Reklame {n}") for n in range(3)]
+    keep = make_proposal()
     client.force_login(editor)
     response = client.post(BULK_URL, {"ids": [p.pk for p in spam], "confirm": "1", "filters": "kind=error&etter=x"})
     assert response.status_code == 302
@@ -553,7 +547,7 @@ def test_local_editors_bulk_skips_another_partnerships_proposal(client, local_a,
 
 
 def test_bulk_skips_proposals_that_are_no_longer_new(client, editor):
-    new, deferred = _propose(), _propose()
+    new, deferred = make_proposal(), make_proposal()
     proposal_transition(proposal_id=deferred.pk, action="defer", by=editor)
     client.force_login(editor)
     response = client.post(BULK_URL, {"ids": [new.pk, deferred.pk], "confirm": "1"}, follow=True)
@@ -564,7 +558,7 @@ def test_bulk_skips_proposals_that_are_no_longer_new(client, editor):
 
 @pytest.mark.parametrize("ids", [[], ["abc"], [str(n) for n in range(1, 52)]])
 def test_bulk_with_a_bad_choice_goes_back_with_a_message(client, editor, ids):
-    proposal = _propose()
+    proposal = make_proposal()
     client.force_login(editor)
     response = client.post(BULK_URL, {"ids": ids, "confirm": "1"}, follow=True)
     assert response.redirect_chain[-1][0] == "/nb/redaksjon/forslag/"
@@ -573,7 +567,7 @@ def test_bulk_with_a_bad_choice_goes_back_with_a_message(client, editor, ids):
 
 
 def test_bulk_needs_post_and_a_csrf_token(editor):
-    proposal = _propose()
+    proposal = make_proposal()
     client = Client(enforce_csrf_checks=True)
     client.force_login(editor)
     assert client.get(BULK_URL).status_code == 405
@@ -582,7 +576,7 @@ def test_bulk_needs_post_and_a_csrf_token(editor):
 
 
 def test_bulk_form_on_the_queue_carries_a_csrf_token_and_the_filters(client, editor):
-    _propose(kind=ProposalKind.MISSING)
+    make_proposal(kind=ProposalKind.MISSING)
     html = _get(client, editor, kind="missing").content.decode()
     form = html[html.index(f'action="{BULK_URL}"') :]
     assert 'name="csrfmiddlewaretoken"' in form

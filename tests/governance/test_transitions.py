@@ -7,15 +7,30 @@ its source states and checks who may make it.
 """
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 from reversion.models import Version as HistoryVersion
 
 from governance.models import REVIEWED_STATES, AuditEntry, ChangeProposal, ProposalState, RejectReason
-from governance.proposals.services import ACTIONS, NotPermitted, TransitionRefused, proposal_create, proposal_transition
+from governance.proposals.services import ACTIONS, NotPermitted, TransitionRefused, proposal_transition
 from pathways.models import LocalAdaptation
+from tests.support import make_proposal
 
 pytestmark = pytest.mark.django_db
 
 S = ProposalState
+
+# Why a move is refused, as the editor reads it: the state does not allow it, or a condition fails.
+NOT_NOW = gettext_lazy(
+    "This cannot be done now: the proposal is “%(state)s”. Someone may have acted on it just before you."
+)
+NO_PARTNERSHIP = gettext_lazy("A proposal that belongs to no health partnership cannot be a local matter.")
+
+
+def in_nb(text) -> str:
+    """A message, a lazy label or a refusal as it reads in bokmål."""
+    with translation.override("nb"):
+        return str(text)
 
 
 # The graph, written out: (source states, target) for each transition method. Checked against the
@@ -38,7 +53,10 @@ GRAPH: dict[str, tuple[set[str], str]] = {
     "decide_reject": (set(REVIEWED_STATES), S.REJECTED),
     "postpone": (set(REVIEWED_STATES), S.POSTPONED),
     "carry_over": ({S.POSTPONED}, S.DEFERRED),
+    # Back to where the resource group left it (any reviewed state; the tables send recommended).
+    "reconsider": ({S.ACCEPTED, S.REJECTED, S.POSTPONED}, S.RECOMMENDED),
 }
+RETURNED_TARGETS = {"reconsider": set(REVIEWED_STATES)}
 EDGES = sorted((action, source) for action, (sources, _target) in GRAPH.items() for source in sources)
 
 # Besides the responsible editor, who may make every move, the local editor of the proposal's
@@ -60,20 +78,6 @@ LOCAL_EDITOR_MAY = {
 # The moves that are the responsible editor's alone: every edge but the local editor's and withdrawing.
 
 
-def make_proposal(*, partnership=None, state: str = S.NEW, pathway=None) -> ChangeProposal:
-    proposal = proposal_create(
-        source="reader",
-        kind="error",
-        language="nb",
-        description="Feil telefonnummer til BUP.",
-        pathway=pathway,
-        partnership=partnership,
-    )
-    # The state field is protected: tests put a proposal in a state with a plain update.
-    ChangeProposal.objects.filter(pk=proposal.pk).update(state=state)
-    return ChangeProposal.objects.get(pk=proposal.pk)
-
-
 def arguments_for(action: str, proposal: ChangeProposal, request) -> dict:
     """What the transition needs besides `by`; the comment goes through `comment` as from a form."""
     match action:
@@ -92,6 +96,10 @@ def arguments_for(action: str, proposal: ChangeProposal, request) -> dict:
             return {"version": request.getfixturevalue("pathway").current_version}
         case "decline" | "decide_reject":
             return {"comment": "Begrunnelse for avgjørelsen."}
+        case "reconsider":
+            # Only the editor's own rejection is reconsidered (see test_a_triage_rejection_is_not_reconsidered).
+            ChangeProposal.objects.filter(pk=proposal.pk).update(reject_reason=RejectReason.EDITORIAL)
+            return {"back_to": S.RECOMMENDED}
     return {}
 
 
@@ -106,8 +114,11 @@ def test_the_graph_here_is_the_models_graph():
     field = ChangeProposal._meta.get_field("state")
     model_graph: dict[str, tuple[set[str], str]] = {}
     for transition in field.get_all_transitions(ChangeProposal):
-        sources, target = model_graph.setdefault(transition.name, (set(), transition.target))
-        assert target == transition.target
+        target = transition.target
+        if transition.name in RETURNED_TARGETS:
+            assert set(target.allowed_states) == RETURNED_TARGETS[transition.name]
+            target = GRAPH[transition.name][1]
+        sources, _target = model_graph.setdefault(transition.name, (set(), target))
         sources.add(transition.source)
     assert model_graph == GRAPH
 
@@ -142,8 +153,9 @@ def test_transition_is_made_exactly_where_the_graph_allows_it(request, editor, p
         assert entry.comment == arguments.get("comment", "")
         assert history(proposal) == versions_before + 1
     else:
-        with pytest.raises(TransitionRefused):
+        with translation.override("nb"), pytest.raises(TransitionRefused) as refused:
             proposal_transition(proposal_id=proposal.pk, action=action, by=by, **arguments)
+        assert in_nb(refused.value) == in_nb(NOT_NOW) % {"state": in_nb(S(state).label)}
         assert ChangeProposal.objects.get(pk=proposal.pk).state == state
         assert not AuditEntry.objects.filter(proposal=proposal).exists()
         assert history(proposal) == versions_before
@@ -152,9 +164,33 @@ def test_transition_is_made_exactly_where_the_graph_allows_it(request, editor, p
 def test_a_proposal_on_the_common_text_cannot_be_marked_local(editor):
     """mark_local has a condition: a proposal without a partnership has no local adaptation."""
     proposal = make_proposal(partnership=None)
-    with pytest.raises(TransitionRefused):
+    with pytest.raises(TransitionRefused) as refused:
         proposal_transition(proposal_id=proposal.pk, action="mark_local", by=editor)
+    assert in_nb(refused.value) == in_nb(NO_PARTNERSHIP)
     assert ChangeProposal.objects.get(pk=proposal.pk).state == S.NEW
+    assert not AuditEntry.objects.filter(proposal=proposal).exists()
+
+
+@pytest.mark.parametrize("reason", [RejectReason.SPAM, RejectReason.NOT_RELEVANT])
+def test_a_triage_rejection_is_not_reconsidered(editor, reason):
+    proposal = make_proposal(state=S.REJECTED)
+    ChangeProposal.objects.filter(pk=proposal.pk).update(reject_reason=reason)
+    with pytest.raises(TransitionRefused) as refused:
+        proposal_transition(proposal_id=proposal.pk, action="reconsider", by=editor, back_to=S.RECOMMENDED)
+    with translation.override("nn"):
+        assert str(refused.value) == (
+            "Eit forslag som vart avvist i den løpande behandlinga, er endeleg avvist: "
+            "berre avgjerdene til redaktøren i runden kan vurderast på nytt."
+        )
+    assert ChangeProposal.objects.get(pk=proposal.pk).state == S.REJECTED
+    assert not AuditEntry.objects.filter(proposal=proposal).exists()
+
+
+def test_reconsider_goes_back_only_to_a_reviewed_state(editor):
+    proposal = make_proposal(state=S.ACCEPTED)
+    with pytest.raises(ValueError, match="not a reviewed state"):
+        proposal_transition(proposal_id=proposal.pk, action="reconsider", by=editor, back_to=S.NEW)
+    assert ChangeProposal.objects.get(pk=proposal.pk).state == S.ACCEPTED
     assert not AuditEntry.objects.filter(proposal=proposal).exists()
 
 

@@ -9,7 +9,7 @@ from celery import current_app
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from governance.models import ChangeProposal, Notification, NotificationStatus
+from governance.models import Notification, NotificationStatus
 from pathways.models import Profile
 from tests import support
 
@@ -54,10 +54,9 @@ def tasks(queue):
 
 def waiting(partnership, *, days: float, count: int = 1) -> None:
     for _ in range(count):
-        made = ChangeProposal.objects.create(
-            source="reader", kind="error", language="nb", partnership=partnership, description="Feil (digesttest)."
+        support.make_proposal(
+            partnership=partnership, description="Feil (digesttest).", created_at=timezone.now() - timedelta(days=days)
         )
-        ChangeProposal.objects.filter(pk=made.pk).update(created_at=timezone.now() - timedelta(days=days))
 
 
 def test_the_sweep_task_through_the_broker_mails_each_local_editor_their_digest(

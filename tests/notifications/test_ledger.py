@@ -7,10 +7,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from governance.models import AuditEntry, BouncingAddress, ChangeProposal, Notification, NotificationStatus
+from governance.models import AuditEntry, BouncingAddress, Notification, NotificationStatus
 from governance.outbox.notifications import notification_dedupe_key
-from governance.proposals.services import proposal_create
 from tests.feedback.test_form import page
+from tests.support import make_proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -38,12 +38,6 @@ def notice(n: int = 1, *, status=NotificationStatus.SENT, kind="feedback_receipt
         status=status,
         **fields,
     )
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
 
 
 def rows(response) -> list[str]:
@@ -196,7 +190,7 @@ def test_the_list_shows_what_needs_attention(editor_client):
 
 
 def test_the_detail_shows_the_delivery_record_and_never_the_content(editor_client, editor):
-    proposal = proposal_create(source="reader", kind="error", language="nb", description="Noe er feil.")
+    proposal = make_proposal(description="Noe er feil.")
     entry = AuditEntry.objects.create(proposal=proposal, action="reject", from_state="new", to_state="rejected")
     now = timezone.now()
     notification = notice(
@@ -324,7 +318,7 @@ def test_a_notice_whose_address_was_deleted_cannot_be_sent_again(editor_client):
 
 
 def test_the_proposal_subject_links_to_the_proposal(editor_client):
-    proposal = ChangeProposal.objects.create(source="reader", kind="error", language="nb", description="x")
+    proposal = make_proposal(description="x")
     notification = notice(1, subject=f"governance.changeproposal:{proposal.pk}")
     response = editor_client.get(detail_url(notification))
     assert page(response).find("a", href=f"/nb/redaksjon/forslag/{proposal.pk}/")

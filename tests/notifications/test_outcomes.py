@@ -14,14 +14,14 @@ from governance.models import (
     ChangeProposal,
     Notification,
     NotificationStatus,
-    ProposalSource,
     ProposalState,
     RejectReason,
 )
 from governance.outbox.notifications import notification_send
-from governance.proposals.services import proposal_create, proposal_merge, proposal_transition
+from governance.proposals.services import proposal_merge, proposal_transition
 from pathways.models import LocalAdaptation, Section, VersionKind
 from pathways.services import pathway_publish
+from tests.support import make_proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -33,14 +33,11 @@ DESCRIPTION = "Min sønn Ola Testesen (tlf 912 34 567) fikk feil henvisning (utf
 def reader_proposal(pathway, *, email: str = READER, language: str = "nb", partnership=None, n: int = 1):
     """A reader's proposal on the pathway with one submission, as feedback_submit leaves it (the
     receipt aside)."""
-    proposal = proposal_create(
-        source=ProposalSource.READER,
-        kind="error",
+    proposal = make_proposal(
         language=language,
         description=DESCRIPTION,
         pathway=pathway,
         section_slug="fastlege-kartlegging",
-        version=pathway.current_version,
         partnership=partnership,
     )
     Submission.objects.create(proposal=proposal, email=email, language=language, dedupe_key=f"test:{proposal.pk}:{n}")

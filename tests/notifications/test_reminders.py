@@ -31,6 +31,7 @@ from governance.outbox import notifications, reminders
 from governance.outbox.notifications import _render
 from pathways.models import HealthTrust, Partnership, Profile, Role
 from tests.factories import make_round, make_seats
+from tests.support import make_proposal
 
 pytestmark = [pytest.mark.postgres]
 
@@ -68,12 +69,9 @@ def with_email(user, address: str | None = None):
 
 def proposal(*, partnership, age: timedelta, state: str = ProposalState.NEW, now: datetime = NOW, **fields):
     """A proposal received `age` before `now`, in `state` (set directly, not through transitions)."""
-    made = ChangeProposal.objects.create(
-        source="reader", kind="error", language="nb", partnership=partnership, description="Feil i teksten.", **fields
+    return make_proposal(
+        partnership=partnership, description="Feil i teksten.", state=state, created_at=now - age, **fields
     )
-    ChangeProposal.objects.filter(pk=made.pk).update(created_at=now - age, state=state)
-    made.refresh_from_db()
-    return made
 
 
 def queued(kind: str) -> list[Notification]:
@@ -83,7 +81,8 @@ def queued(kind: str) -> list[Notification]:
 def rendered(notification: Notification):
     """The e-mail the worker would send: subject, plain text, HTML."""
     message = _render(notification)
-    return message.subject, message.body, message.alternatives[0].content
+    html, _mimetype = message.alternatives[0]
+    return message.subject, message.body, html
 
 
 # --- Digests ------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from governance.models import ChangeProposal, Notification, ProposalState, Round
 from governance.outbox import notifications, reminders
 from governance.rounds import phases
 from tests.factories import make_round, make_seats
+from tests.support import make_proposal
 from workers import reminder_tasks
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -65,17 +66,13 @@ def with_email(user):
 
 
 def waiting(partnership, *, received: datetime, state: str = ProposalState.NEW) -> ChangeProposal:
-    made = ChangeProposal.objects.create(
-        source="reader", kind="error", language="nb", partnership=partnership, description="Feil."
-    )
-    ChangeProposal.objects.filter(pk=made.pk).update(created_at=received, state=state)
-    return made
+    return make_proposal(partnership=partnership, description="Feil.", state=state, created_at=received)
 
 
-def play_ticks(clock: ReferenceClock, start: datetime, end: datetime) -> dict[tuple[str, str, date], datetime]:
+def play_ticks(clock: ReferenceClock, start: datetime, end: datetime) -> dict[tuple[str, str, date | None], datetime]:
     """Tick every 15 minutes from `start` to `end` (UTC), as beat does, with Python's clock and the
     reference clock both at the tick; the tick at which each (kind, recipient, due day) was queued."""
-    first_queued: dict[tuple[str, str, date], datetime] = {}
+    first_queued: dict[tuple[str, str, date | None], datetime] = {}
     tick = start
     while tick <= end:
         clock.now = tick

@@ -66,26 +66,43 @@ def test_published_section_cannot_be_deleted(pathway):
         pathway.sections.get(slug="innledning").delete()
 
 
+NOT_A_DOWNLOAD = "Filen er ikke et forløp lastet ned fra denne tjenesten."
+NO_SUCH_PATHWAY = "Filen viser til et forløp som ikke finnes."
+NO_SUCH_VERSION = "Filen viser til en versjon som ikke finnes."
+BAD_ANCHORS = "Disse avsnittsankerne er ikke gyldige (små bokstaver, sifre og bindestreker, høyst 80): "
+INCOMPLETE_SECTION = "Hvert avsnitt må ha et anker og en tittel og en tekst på både bokmål og nynorsk."
+
+
 @pytest.mark.parametrize(
-    "change",
+    ("change", "reason"),
     [
-        {"format": "noe-annet"},
-        {"pathway": {"slug": "angst"}},
-        {"pathway": "finnes-ikke"},
-        {"version": "2026.x"},
-        {"version": "1999"},
-        {"sections": [{"slug": "Ikke Gyldig!", "title": {"nb": "a", "nn": "a"}, "body": {"nb": "b", "nn": "b"}}]},
-        {"sections": [{"slug": "a" * 81, "title": {"nb": "a", "nn": "a"}, "body": {"nb": "b", "nn": "b"}}]},
-        {"sections": [{"slug": "ok", "title": {"nb": "a"}, "body": {"nb": "b", "nn": "b"}}]},
-        {"sections": [{"slug": "ok", "title": {"nb": "x" * 201, "nn": "a"}, "body": {"nb": "b", "nn": "b"}}]},
-        {"sections": "ikke en liste"},
+        ({"format": "noe-annet"}, NOT_A_DOWNLOAD),
+        ({"pathway": {"slug": "angst"}}, NO_SUCH_PATHWAY),
+        ({"pathway": "finnes-ikke"}, NO_SUCH_PATHWAY),
+        ({"version": "2026.x"}, NO_SUCH_VERSION),
+        ({"version": "1999"}, NO_SUCH_VERSION),
+        (
+            {"sections": [{"slug": "Ikke Gyldig!", "title": {"nb": "a", "nn": "a"}, "body": {"nb": "b", "nn": "b"}}]},
+            BAD_ANCHORS + "Ikke Gyldig!",
+        ),
+        (
+            {"sections": [{"slug": "a" * 81, "title": {"nb": "a", "nn": "a"}, "body": {"nb": "b", "nn": "b"}}]},
+            BAD_ANCHORS + "a" * 80,
+        ),
+        ({"sections": [{"slug": "ok", "title": {"nb": "a"}, "body": {"nb": "b", "nn": "b"}}]}, INCOMPLETE_SECTION),
+        (
+            {"sections": [{"slug": "ok", "title": {"nb": "x" * 201, "nn": "a"}, "body": {"nb": "b", "nn": "b"}}]},
+            "En avsnittstittel er lengre enn 200 tegn.",
+        ),
+        ({"sections": "ikke en liste"}, INCOMPLETE_SECTION),
     ],
 )
-def test_bad_imports_are_refused_and_store_nothing(client, pathway, partnership_a, local_a, change):
+def test_bad_imports_are_refused_and_store_nothing(client, pathway, partnership_a, local_a, change, reason):
     from pathways.services import ImportRefused
 
     data = json.loads(client.get("/nb/forlop/angst/last-ned/?format=json").content)
     data.update(change)
-    with pytest.raises(ImportRefused):
+    with pytest.raises(ImportRefused) as refused:
         adaptation_import(partnership=partnership_a, data=data, by=local_a)
+    assert refused.value.reasons == [reason]
     assert not LocalAdaptation.objects.exists()

@@ -37,6 +37,9 @@ def test_parity_gate_refuses_a_change_in_one_language_and_names_the_section(path
     with pytest.raises(PublishRefused) as refused:
         _correction(pathway, editor)
     assert "Tittel 1" in str(refused.value)
+    # The parity gate's reason, and no other, naming the section by its title.
+    [reason] = refused.value.reasons
+    assert reason.startswith("Disse avsnittene er endret i den ene målformen, men ikke i den andre: «Tittel 1».")
     assert Version.objects.filter(pathway=pathway).count() == 1
     assert [p.section.slug for p in parity_problems(pathway)] == ["fastlege-kartlegging"]
 
@@ -51,28 +54,34 @@ def test_parity_gate_passes_when_the_editor_marks_the_change_language_neutral(pa
 
 def test_parity_gate_checks_titles_too(pathway, editor):
     section_update(section=pathway.sections.get(slug="innledning"), by=editor, title_nb="Ny tittel")
-    with pytest.raises(PublishRefused):
+    with pytest.raises(PublishRefused) as refused:
         _correction(pathway, editor)
+    # Named by the title it has now, in bokmål.
+    [reason] = refused.value.reasons
+    assert reason.startswith("Disse avsnittene er endret i den ene målformen, men ikke i den andre: «Ny tittel».")
 
 
 def test_publishing_nothing_new_is_refused(pathway, editor):
     with pytest.raises(PublishRefused) as refused:
         _correction(pathway, editor)
     assert "Ingenting er endret" in " ".join(refused.value.reasons)
+    assert refused.value.reasons == ["Ingenting er endret siden gjeldende versjon."]
 
 
 def test_same_yearly_revision_twice_is_refused(pathway, editor):
     section_update(section=pathway.sections.get(slug="innledning"), by=editor, body_nb="A.", body_nn="A nn.")
-    with pytest.raises(PublishRefused):
+    with pytest.raises(PublishRefused) as refused:
         pathway_publish(
             pathway=pathway, by=editor, kind=VersionKind.REVISION, year=2026, summary_nb="x", summary_nn="x"
         )
+    assert refused.value.reasons == ["Den årlige revisjonen 2026 er allerede publisert."]
 
 
 def test_summary_is_required_in_both_languages(pathway, editor):
     section_update(section=pathway.sections.get(slug="innledning"), by=editor, body_nb="A.", body_nn="A nn.")
-    with pytest.raises(PublishRefused):
+    with pytest.raises(PublishRefused) as refused:
         pathway_publish(pathway=pathway, by=editor, kind=VersionKind.CORRECTION, summary_nb="Retting.", summary_nn=" ")
+    assert refused.value.reasons == ["Skriv endringssammendraget på både bokmål og nynorsk."]
 
 
 def test_published_version_and_sections_cannot_be_changed_or_deleted(pathway):

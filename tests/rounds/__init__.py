@@ -1,27 +1,11 @@
-"""Helpers the yearly round's tests share: proposals in any state, partnerships in bulk, rounds with
-their items. The cast is in tests/conftest.py; rounds come from tests.factories.make_round."""
+"""Helpers the yearly round's tests share: partnerships in bulk, rounds with their items. The cast is
+in tests/conftest.py; rounds come from tests.factories.make_round, proposals in any state from
+tests.support.make_proposal."""
 
-from governance.models import ChangeProposal, PartnershipReview, ProposalState, RoundItem
-from governance.proposals.services import proposal_create
+from governance.models import ChangeProposal, PartnershipReview, RoundItem
 from pathways.models import HealthTrust, Partnership
 
 HOSTILE = "<script>alert('x')</script> Vi videresender dette."
-
-
-def make_proposal(*, partnership=None, state: str = ProposalState.DEFERRED, pathway=None, **fields) -> ChangeProposal:
-    """A reader's proposal put straight into `state` (the state field is protected: a plain update)."""
-    proposal = proposal_create(
-        source="reader",
-        kind=fields.pop("kind", "error"),
-        language="nb",
-        description=fields.pop("description", "Feil telefonnummer til BUP."),
-        pathway=pathway,
-        section_slug=fields.pop("section_slug", ""),
-        partnership=partnership,
-        **fields,
-    )
-    ChangeProposal.objects.filter(pk=proposal.pk).update(state=state)
-    return ChangeProposal.objects.get(pk=proposal.pk)
 
 
 def enrol(review_round, proposal, **fields) -> RoundItem:

@@ -15,12 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext, override
 
 from governance.models import (
-    ChangeProposal,
     Constituency,
     Decision,
     PartnershipReview,
-    ProposalKind,
-    ProposalSource,
     ProposalState,
     RoundItem,
     Vote,
@@ -30,6 +27,7 @@ from governance.rounds.charts import BAR_MAX, bar_chart
 from governance.rounds.dashboard import round_overview
 from pathways.models import HealthTrust, Partnership, Profile, Role
 from tests.factories import make_pathway, make_round, make_seats
+from tests.support import as_user, make_proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -38,19 +36,6 @@ URL = f"/nb/redaksjon/runder/{YEAR}/oversikt/"
 NN_URL = f"/nn/redaksjon/runder/{YEAR}/oversikt/"
 # 2027-03-26 in Oslo: the resource group votes until 2027-03-31, so five days are left.
 DURING_VOTING = datetime.datetime(2027, 3, 26, 12, 0, tzinfo=datetime.UTC)
-
-
-def _proposal(*, partnership, pathway, state, description="Lenken til BUP virker ikke.") -> ChangeProposal:
-    proposal = ChangeProposal.objects.create(
-        source=ProposalSource.PROFESSIONAL,
-        kind=ProposalKind.ERROR,
-        language="nb",
-        description=description,
-        partnership=partnership,
-        pathway=pathway,
-    )
-    ChangeProposal.objects.filter(pk=proposal.pk).update(state=state)
-    return proposal
 
 
 def _item(review_round, proposal, *, forwarded: bool, decision: str = "", by=None) -> RoundItem:
@@ -89,11 +74,11 @@ def small_round(editor, pathway, partnership_a, partnership_b):
     autisme.save()
     review_round = make_round(year=YEAR, state="resource_group_review", meeting_on=datetime.date(2027, 3, 20))
     a_trust, a_muni, b_trust, b_muni = make_seats(review_round, [partnership_a, partnership_b])
-    p1 = _proposal(partnership=partnership_a, pathway=pathway, state=ProposalState.IN_REVIEW)
-    p2 = _proposal(partnership=partnership_a, pathway=pathway, state=ProposalState.IN_REVIEW)
-    p3 = _proposal(partnership=partnership_b, pathway=autisme, state=ProposalState.IN_REVIEW)
-    p4 = _proposal(partnership=partnership_a, pathway=pathway, state=ProposalState.DECLINED)
-    p5 = _proposal(partnership=partnership_b, pathway=autisme, state=ProposalState.DEFERRED)
+    p1 = make_proposal(partnership=partnership_a, pathway=pathway, state=ProposalState.IN_REVIEW)
+    p2 = make_proposal(partnership=partnership_a, pathway=pathway, state=ProposalState.IN_REVIEW)
+    p3 = make_proposal(partnership=partnership_b, pathway=autisme, state=ProposalState.IN_REVIEW)
+    p4 = make_proposal(partnership=partnership_a, pathway=pathway, state=ProposalState.DECLINED)
+    p5 = make_proposal(partnership=partnership_b, pathway=autisme, state=ProposalState.DEFERRED)
     _item(review_round, p1, forwarded=True, decision=Decision.ACCEPT, by=editor)
     _item(review_round, p2, forwarded=True, decision=Decision.REJECT, by=editor)
     _item(review_round, p3, forwarded=True)
@@ -126,8 +111,7 @@ def _figures(html: str, attribute: str, key: str) -> dict[str, str]:
 
 
 def _get(client, user, url=URL):
-    client.force_login(user)
-    return client.get(url)
+    return as_user(client, user).get(url)
 
 
 # --- The figures -------------------------------------------------------------------------------
@@ -368,7 +352,7 @@ def _round_of_size(editor, *, year: int, proposals: int, partnerships: int):
     choices = [VoteChoice.RECOMMEND, VoteChoice.NOT_RECOMMEND, VoteChoice.ABSTAIN, VoteChoice.RECUSED]
     for index in range(proposals):
         forwarded = index % 2 == 0
-        proposal = _proposal(
+        proposal = make_proposal(
             partnership=members[index % partnerships],
             pathway=pathway,
             state=ProposalState.IN_REVIEW if forwarded else ProposalState.DECLINED,

@@ -16,7 +16,6 @@ from governance.models import (
     ChangeProposal,
     Decision,
     ProposalKind,
-    ProposalSource,
     ProposalState,
     Recommendation,
     RejectReason,
@@ -28,6 +27,7 @@ from governance.rounds import decisions
 from pathways.models import Section
 from pathways.services import section_update
 from tests.factories import make_pathway, make_round
+from tests.support import make_proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -66,19 +66,16 @@ def make_item(
     section_slug: str = SECTION,
     kind: str = ProposalKind.ERROR,
 ) -> RoundItem:
-    """A proposal the partnership forwarded and the resource group reviewed, in the round."""
-    proposal = services.proposal_create(
-        source=ProposalSource.READER,
+    """A proposal the partnership forwarded and the resource group reviewed (where the round's
+    earlier phases leave it), in the round."""
+    proposal = make_proposal(
         kind=kind,
-        language="nb",
         description=description,
         pathway=pathway,
         section_slug=section_slug,
-        version=pathway.current_version if pathway else None,
         partnership=partnership,
+        state=state,
     )
-    # Where the round's earlier phases leave it; the field is protected, so straight to the row.
-    ChangeProposal.objects.filter(pk=proposal.pk).update(state=state)
     return RoundItem.objects.create(
         review_round=review_round,
         proposal=proposal,
@@ -133,12 +130,6 @@ def editorial(db):
 @pytest.fixture
 def item(editorial, pathway, partnership_a):
     return make_item(editorial, pathway, partnership=partnership_a)
-
-
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
 
 
 # --- Each decision ---------------------------------------------------------------------------------
@@ -313,8 +304,9 @@ def test_sections_of_another_pathway_cannot_be_linked(editor_client, editor, ite
     response = editor_client.post(decide_url(item), form_data(changed_sections=[foreign.pk]))
     assert response.status_code == 400
     assert shows(response.content.decode(), "nb", "Choose sections of the pathway the proposal is about.")
-    with pytest.raises(decisions.DecisionRefused):
+    with translation.override("nb"), pytest.raises(decisions.DecisionRefused) as refused:
         decide(item, by=editor, changed_section_ids=[foreign.pk])
+    assert refused.value.reasons == [t("nb", "Choose sections of the pathway the proposal is about.")]
     assert fresh(item).decision == ""
 
 
@@ -341,8 +333,18 @@ def test_departing_from_the_advice_needs_a_confirmation(
     assert response.status_code == 400
     assert shows(body, "nb", "This decision departs from the resource group's advice. Tick the box to confirm it.")
     assert fresh(item).decision == ""
-    with pytest.raises(decisions.DecisionRefused):
+    with translation.override("nb"), pytest.raises(decisions.DecisionRefused) as refused:
         decide(item, by=editor, decision=decision)
+    # The advice named is the meeting's when it recorded one, else the vote's (the proposal's state).
+    advice = Recommendation(recorded or state)
+    assert refused.value.reasons == [
+        t(
+            "nb",
+            "The resource group's advice was “%(recommendation)s”. Confirm that you depart from it, "
+            "and say why in the rationale.",
+            recommendation=t("nb", advice.label),
+        )
+    ]
 
     response = editor_client.post(decide_url(item), form_data(decision=decision, against_recommendation_confirmed="on"))
     assert response.status_code == 302
@@ -380,9 +382,19 @@ def test_a_decision_can_be_changed_until_the_release(editor, item):
     proposal = ChangeProposal.objects.get(pk=item.proposal_id)
     assert proposal.state == ProposalState.ACCEPTED
     assert (proposal.reject_reason, proposal.closed_at, proposal.decision_comment) == ("", None, "Likevel ja.")
-    last = AuditEntry.objects.filter(proposal=proposal).last()
-    # The timeline says where the new decision came from.
-    assert (last.from_state, last.to_state) == (ProposalState.REJECTED, ProposalState.ACCEPTED)
+    *_, reconsidered, last = AuditEntry.objects.filter(proposal=proposal).order_by("pk")
+    # The timeline says it: the rejection reconsidered (back to where the resource group left it),
+    # then accepted from there.
+    assert (reconsidered.action, reconsidered.from_state, reconsidered.to_state) == (
+        "reconsider",
+        ProposalState.REJECTED,
+        ProposalState.RECOMMENDED,
+    )
+    assert (last.action, last.from_state, last.to_state) == (
+        "accept",
+        ProposalState.RECOMMENDED,
+        ProposalState.ACCEPTED,
+    )
 
     decide(item, by=editor, decision=Decision.POSTPONE, rationale="Vent et år.")
     decide(item, by=editor, decision=Decision.REJECT, rationale="Nei.", against_recommendation_confirmed=True)
@@ -437,8 +449,16 @@ def test_decisions_are_refused_outside_the_editorial_phase(editor_client, editor
     assert response.status_code == 409
     assert shows(response.content.decode(), "nb", RoundState(phase).label)
     assert state_of(item) == ProposalState.RECOMMENDED and fresh(item).decision == ""
-    with pytest.raises(decisions.DecisionRefused):
+    with translation.override("nb"), pytest.raises(decisions.DecisionRefused) as refused:
         decide(item, by=editor)
+    assert refused.value.reasons == [
+        t(
+            "nb",
+            "Decisions are taken in the phase “%(editorial)s”; the round is now in “%(phase)s”.",
+            editorial=t("nb", RoundState.EDITORIAL.label),
+            phase=t("nb", RoundState(phase).label),
+        )
+    ]
     # The page can be read, without a form.
     page = editor_client.get(decide_url(item))
     assert page.status_code == 200
@@ -451,8 +471,16 @@ def test_a_proposal_not_in_review_cannot_be_decided(editor_client, editor, edito
     response = editor_client.post(decide_url(item), form_data())
     assert response.status_code == 409
     assert state_of(item) == state
-    with pytest.raises(decisions.DecisionRefused):
+    with translation.override("nb"), pytest.raises(decisions.DecisionRefused) as refused:
         decide(item, by=editor)
+    assert refused.value.reasons == [
+        t(
+            "nb",
+            "Proposal #%(number)s cannot be decided now: it is “%(state)s”.",
+            number=item.proposal_id,
+            state=t("nb", ProposalState(state).label),
+        )
+    ]
 
 
 @pytest.mark.parametrize("who", ["local_a", "local_b", "trust_seat", "adviser"])

@@ -17,7 +17,6 @@ from governance.models import (
     ChangeProposal,
     Decision,
     ProposalKind,
-    ProposalSource,
     ProposalState,
     Recommendation,
     ReviewRound,
@@ -28,6 +27,7 @@ from governance.models import (
 from governance.rounds.exports import DECISION_COLUMNS, calendar_token
 from pathways.models import Profile, Role
 from tests.factories import make_round, make_seats
+from tests.support import make_proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -39,20 +39,6 @@ PERSONAL = "Barnet mitt, f. 01.02.2015, tlf 98765432, fikk ikke time"
 FORMULA = '=HYPERLINK("https://example.invalid","klikk")'
 
 
-def _proposal(*, partnership, pathway=None, state=ProposalState.IN_REVIEW, **fields) -> ChangeProposal:
-    proposal = ChangeProposal.objects.create(
-        source=ProposalSource.PROFESSIONAL,
-        kind=fields.pop("kind", ProposalKind.ERROR),
-        language="nb",
-        description=fields.pop("description", "Lenken til BUP virker ikke."),
-        partnership=partnership,
-        pathway=pathway,
-        **fields,
-    )
-    ChangeProposal.objects.filter(pk=proposal.pk).update(state=state)
-    return proposal
-
-
 @pytest.fixture
 def decided_round(editor, pathway, partnership_a, partnership_b):
     """p1 forwarded, voted on (recommended), decided with a formula-like comment and change lines;
@@ -60,23 +46,31 @@ def decided_round(editor, pathway, partnership_a, partnership_b):
     declined by its partnership."""
     review_round = make_round(year=YEAR, state="editorial", meeting_on=datetime.date(2027, 3, 20))
     a_trust, a_muni, b_trust, b_muni = make_seats(review_round, [partnership_a, partnership_b])
-    p1 = _proposal(
+    p1 = make_proposal(
         partnership=partnership_a,
         pathway=pathway,
         section_slug="fastlege-kartlegging",
         kind=ProposalKind.OUTDATED,
         description="@SUM(1+1) står feil",
         suggested_text="\tInnrykket tekst",
+        state=ProposalState.IN_REVIEW,
     )
-    p2 = _proposal(partnership=partnership_b, pathway=pathway, description=PERSONAL, may_contain_personal_data=True)
-    p3 = _proposal(
+    p2 = make_proposal(
+        partnership=partnership_b,
+        pathway=pathway,
+        description=PERSONAL,
+        may_contain_personal_data=True,
+        state=ProposalState.IN_REVIEW,
+    )
+    p3 = make_proposal(
         partnership=partnership_b,
         pathway=pathway,
         description="Barnet mitt, [fjernet]",
         may_contain_personal_data=True,
         redacted_at=timezone.now(),
+        state=ProposalState.IN_REVIEW,
     )
-    p4 = _proposal(partnership=partnership_a, state=ProposalState.DECLINED, description="-1 på dette")
+    p4 = make_proposal(partnership=partnership_a, state=ProposalState.DECLINED, description="-1 på dette")
     now = timezone.now()
     item = RoundItem.objects.create(
         review_round=review_round,
@@ -115,6 +109,7 @@ def _csv_rows(response) -> list[dict]:
 
 def _xlsx_rows(response) -> list[dict]:
     sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None, "the workbook has no active sheet"
     rows = list(sheet.iter_rows(values_only=True))
     return [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
 
@@ -189,7 +184,9 @@ def test_csv_costs_the_same_queries_for_more_proposals(client, editor, decided_r
     with django_assert_num_queries(8):  # session, user, profile, round; items, sections, tally ×2
         client.get(CSV_URL)
     for number in range(20):
-        extra = _proposal(partnership=p1.partnership, description=f"Forslag {number}")
+        extra = make_proposal(
+            partnership=p1.partnership, description=f"Forslag {number}", state=ProposalState.IN_REVIEW
+        )
         item = RoundItem.objects.create(review_round=review_round, proposal=extra, forwarded_at=timezone.now())
         item.changed_sections.add(*p1.pathway.sections.all())
     with django_assert_num_queries(8):

@@ -17,7 +17,8 @@ from governance.rounds.forwarding import (
 )
 from governance.rounds.phases import COMMENT_MAX_LENGTH, RoundRefused
 from tests.factories import make_round
-from tests.rounds import HOSTILE, enrol, make_partnerships, make_proposal, review_rows, state_of
+from tests.rounds import HOSTILE, enrol, make_partnerships, review_rows, state_of
+from tests.support import as_user, make_proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -40,12 +41,12 @@ def review_round(partnership_a, partnership_b):
 
 @pytest.fixture
 def item_a(review_round, partnership_a):
-    return enrol(review_round, make_proposal(partnership=partnership_a))
+    return enrol(review_round, make_proposal(partnership=partnership_a, state=S.DEFERRED))
 
 
 @pytest.fixture
 def common_item(review_round):
-    return enrol(review_round, make_proposal(partnership=None))
+    return enrol(review_round, make_proposal(partnership=None, state=S.DEFERRED))
 
 
 def refused(call, **kwargs) -> list[str]:
@@ -225,7 +226,7 @@ def test_a_partnership_made_after_the_opening_gets_its_review_row(review_round, 
 
 
 def test_finishing_is_refused_while_proposals_are_undecided(review_round, item_a, partnership_a, local_a):
-    enrol(review_round, make_proposal(partnership=partnership_a))
+    enrol(review_round, make_proposal(partnership=partnership_a, state=S.DEFERRED))
     reasons = refused(partnership_finish, review_round=review_round, partnership=partnership_a, by=local_a)
     assert reasons == ["2 proposals are neither forwarded nor declined yet."]
     round_forward(item_id=item_a.pk, by=local_a)
@@ -245,9 +246,9 @@ def test_finishing_when_everything_is_decided(review_round, item_a, partnership_
 
 
 def test_progress_counts_per_partnership(review_round, partnership_a, partnership_b, local_a, local_b, editor):
-    items = [enrol(review_round, make_proposal(partnership=partnership_a)) for _ in range(3)]
-    enrol(review_round, make_proposal(partnership=partnership_b))
-    enrol(review_round, make_proposal(partnership=None))
+    items = [enrol(review_round, make_proposal(partnership=partnership_a, state=S.DEFERRED)) for _ in range(3)]
+    enrol(review_round, make_proposal(partnership=partnership_b, state=S.DEFERRED))
+    enrol(review_round, make_proposal(partnership=None, state=S.DEFERRED))
     round_forward(item_id=items[0].pk, by=local_a)
     round_decline(item_id=items[1].pk, by=local_a, comment="Ikke aktuelt.")
     partnership_nothing_to_forward(review_round=review_round, partnership=partnership_b, by=local_b)
@@ -264,7 +265,7 @@ def test_progress_counts_per_partnership(review_round, partnership_a, partnershi
 
 def test_progress_while_collecting_counts_the_proposals_held(partnership_a):
     review_round = make_round(state=R.COLLECTING)
-    make_proposal(partnership=partnership_a)
+    make_proposal(partnership=partnership_a, state=S.DEFERRED)
     make_proposal(partnership=partnership_a, state=S.NEW)
     rows = {row.slug: row for row in round_progress(review_round)}
     assert rows["vest"].total == 1
@@ -277,7 +278,7 @@ def test_progress_costs_three_queries_whatever_the_size(django_assert_num_querie
     review_rows(review_round, partnerships)
     for partnership in partnerships:
         for _ in range(size):
-            enrol(review_round, make_proposal(partnership=partnership))
+            enrol(review_round, make_proposal(partnership=partnership, state=S.DEFERRED))
     with django_assert_num_queries(3):
         rows = round_progress(review_round)
     assert sum(row.total for row in rows) == size * size
@@ -287,10 +288,9 @@ def test_progress_costs_three_queries_whatever_the_size(django_assert_num_querie
 
 
 def _post_item(client, user, item, action, **data):
-    client.force_login(user)
     prefix = f"p{item.proposal_id}-{action}"
     fields = {f"{prefix}-{name}": value for name, value in data.items()}
-    return client.post(
+    return as_user(client, user).post(
         page_url(item.proposal.partnership.slug, f"forslag/{item.proposal_id}/"), {"action": action, **fields}
     )
 
@@ -399,7 +399,7 @@ def test_the_common_text_has_no_review_to_finish(client, review_round, editor):
 def test_the_items_of_a_round_stay_in_their_round(client, review_round, item_a, local_a, partnership_a):
     """An item of another year's round cannot be reached through this year's address."""
     other = make_round(year=2026, state=R.PARTNERSHIP_REVIEW)
-    old = enrol(other, make_proposal(partnership=partnership_a))
+    old = enrol(other, make_proposal(partnership=partnership_a, state=S.DEFERRED))
     client.force_login(local_a)
     response = client.post(page_url("vest", f"forslag/{old.proposal_id}/"), {"action": "forward"})
     assert response.status_code == 404

@@ -39,9 +39,9 @@ from governance.rounds.release import release_blockers
 from pathways.models import Version, VersionKind
 from pathways.services import section_update
 from tests.factories import make_round, make_seats
-from tests.rounds import enrol, make_proposal, review_rows, state_of
+from tests.rounds import enrol, review_rows, state_of
 from tests.rounds.test_decisions import SECTION, edit, make_item
-from tests.support import wait_until
+from tests.support import make_proposal, wait_until
 
 pytestmark = pytest.mark.django_db
 
@@ -182,7 +182,7 @@ def test_opening_enrols_deferred_proposals_and_carries_over_postponed_ones(edito
     last_year = make_round(year=2026, state=R.CLOSED)
     postponed = make_proposal(partnership=partnership_a, state=S.POSTPONED)
     enrol(last_year, postponed)
-    deferred = make_proposal(partnership=partnership_b)
+    deferred = make_proposal(partnership=partnership_b, state=S.DEFERRED)
     new = make_proposal(partnership=partnership_a, state=S.NEW)
     review_round = make_round(year=2027)
 
@@ -249,9 +249,9 @@ def test_only_the_responsible_editor_moves_a_round_on(request, who):
 
 def test_proposals_deferred_while_collecting_are_enrolled(editor, partnership_a):
     review_round = make_round(state=R.COLLECTING)
-    early = make_proposal(partnership=partnership_a)
+    early = make_proposal(partnership=partnership_a, state=S.DEFERRED)
     enrol(review_round, early)
-    late = make_proposal(partnership=None)
+    late = make_proposal(partnership=None, state=S.DEFERRED)
     round_advance(round_id=review_round.pk, by=editor)
     review_round.refresh_from_db()
     assert review_round.state == R.PARTNERSHIP_REVIEW
@@ -286,9 +286,9 @@ def test_undecided_proposals_block_the_resource_groups_review(
     editor, in_partnership_review, partnership_a, partnership_b
 ):
     for _ in range(2):
-        enrol(in_partnership_review, make_proposal(partnership=partnership_a))
-    enrol(in_partnership_review, make_proposal(partnership=partnership_b))
-    enrol(in_partnership_review, make_proposal(partnership=None))
+        enrol(in_partnership_review, make_proposal(partnership=partnership_a, state=S.DEFERRED))
+    enrol(in_partnership_review, make_proposal(partnership=partnership_b, state=S.DEFERRED))
+    enrol(in_partnership_review, make_proposal(partnership=None, state=S.DEFERRED))
     reasons = refused(round_advance, round_id=in_partnership_review.pk, by=editor)
     assert reasons == [
         "The common text: 1 proposal is neither forwarded nor declined.",
@@ -301,14 +301,14 @@ def test_undecided_proposals_block_the_resource_groups_review(
 
 def test_a_deferred_proposal_not_in_the_round_does_not_block(editor, in_partnership_review, partnership_a):
     # Deferred after collecting ended: it waits for next year's round.
-    make_proposal(partnership=partnership_a)
+    make_proposal(partnership=partnership_a, state=S.DEFERRED)
     assert round_blockers(in_partnership_review) == []
 
 
 def test_nothing_to_forward_lets_the_round_go_on_and_keeps_the_proposals_for_next_year(
     editor, local_b, in_partnership_review, partnership_b
 ):
-    held = make_proposal(partnership=partnership_b)
+    held = make_proposal(partnership=partnership_b, state=S.DEFERRED)
     enrol(in_partnership_review, held)
     partnership_nothing_to_forward(review_round=in_partnership_review, partnership=partnership_b, by=local_b)
     round_advance(round_id=in_partnership_review.pk, by=editor)
@@ -502,7 +502,7 @@ def test_a_deadline_on_the_day_summer_time_starts(partnership_a):
 def test_the_beat_leaves_a_blocked_round_and_logs_only_ids(caplog, partnership_a):
     review_round = make_round(state=R.PARTNERSHIP_REVIEW)
     make_seats(review_round, [partnership_a])
-    enrol(review_round, make_proposal(partnership=partnership_a))
+    enrol(review_round, make_proposal(partnership=partnership_a, state=S.DEFERRED))
     with caplog.at_level(logging.WARNING, logger="governance.rounds.phases"), _at("2027-03-01T12:00:00+00:00"):
         assert rounds_advance_due() == []
     review_round.refresh_from_db()

@@ -6,6 +6,7 @@ import io
 import re
 
 import pytest
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.text import capfirst
 from pypdf import PdfReader
@@ -28,13 +29,13 @@ from tests.rounds.test_voting import (
     DESCRIPTION,
     HOSTILE,
     PARTNERSHIP_COMMENT,
-    as_user,
     make_item,
     member,
     seen,
     set_absent,
     t,
 )
+from tests.support import as_user
 
 pytestmark = pytest.mark.django_db
 
@@ -127,11 +128,15 @@ def test_recording_is_the_responsible_editors(review_round, items, seats, advise
 
 def test_recording_after_the_editors_decision_or_outside_the_phases_is_refused(review_round, items, editor):
     RoundItem.objects.filter(pk=items[0].pk).update(decision=Decision.ACCEPT, rationale="Godt forslag.")
-    with pytest.raises(voting.Refused):
+    with translation.override("nb"), pytest.raises(voting.Refused) as refused:
         record(items[0], by=editor)
+    assert refused.value.reasons == [t("The editor has already decided on this proposal.")]
     ReviewRound.objects.filter(pk=review_round.pk).update(state=RoundState.RELEASED)
-    with pytest.raises(voting.Refused):
+    with translation.override("nb"), pytest.raises(voting.Refused) as refused:
         record(items[1], by=editor)
+    assert refused.value.reasons == [
+        t("The meeting's recommendation is recorded during the resource group's review or the editor's decisions.")
+    ]
     assert not RoundItem.objects.exclude(meeting_recommendation="").exists()
 
 
@@ -143,8 +148,9 @@ def test_recording_in_the_editors_phase_is_allowed(review_round, items, editor):
 
 
 def test_unknown_recommendation_is_refused(review_round, items, editor):
-    with pytest.raises(voting.Refused):
+    with translation.override("nb"), pytest.raises(voting.Refused) as refused:
         record(items[0], "maybe", by=editor)
+    assert refused.value.reasons == [t("Choose the meeting's recommendation.")]
 
 
 # --- The meeting pack --------------------------------------------------------------------------------------

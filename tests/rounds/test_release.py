@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext
 
 from governance.models import ChangeProposal, Decision, Notification, ProposalState, ReviewRound, RoundState
@@ -16,7 +17,7 @@ from pathways import services as pathway_services
 from pathways.models import Profile, Role, Version, VersionKind
 from pathways.services import adaptation_create, adaptation_section_save
 from tests.factories import make_pathway, make_round
-from tests.rounds.test_decisions import SECTION, decide, edit, make_item, shows, submit
+from tests.rounds.test_decisions import SECTION, decide, edit, make_item, shows, submit, t
 
 pytestmark = pytest.mark.django_db
 
@@ -193,8 +194,16 @@ def test_release_with_blockers_is_refused_and_publishes_nothing(editor, editoria
 @pytest.mark.parametrize("phase", [RoundState.COLLECTING, RoundState.RESOURCE_GROUP_REVIEW, RoundState.CLOSED])
 def test_only_a_round_in_the_editorial_phase_is_released(editor, pathway, phase):
     review_round = make_round(year=2027, state=phase)
-    with pytest.raises(release.ReleaseRefused):
+    with translation.override("nb"), pytest.raises(release.ReleaseRefused) as refused:
         release.release_publish(review_round=review_round, by=editor)
+    assert refused.value.reasons == [
+        t(
+            "nb",
+            "Only a round in the phase “%(editorial)s” can be released; this one is in “%(phase)s”.",
+            editorial=t("nb", RoundState.EDITORIAL.label),
+            phase=t("nb", RoundState(phase).label),
+        )
+    ]
 
 
 # --- The happy path ----------------------------------------------------------------------------------
@@ -375,12 +384,6 @@ RELEASE_URL = "/nb/redaksjon/runder/2027/frigi/"
 RELEASED_URL = "/nb/redaksjon/runder/2027/frigitt/"
 
 
-@pytest.fixture
-def editor_client(client, editor):
-    client.force_login(editor)
-    return client
-
-
 def test_the_release_page_lists_what_will_be_published(editor_client, ready):
     response = editor_client.get(RELEASE_URL)
     body = response.content.decode()
@@ -479,8 +482,9 @@ def test_a_proposal_that_named_no_pathway_is_published_in_the_pathway_of_its_sec
     body = client.get(f"/nb/redaksjon/runder/2027/beslutninger/{item.pk}/").content.decode()
     assert "Autismespekterforstyrrelse: Tittel 2" in body and "Angstplager: Tittel 1" in body
     both = [pathway.sections.get(slug=SECTION).pk, autisme.sections.get(slug=CHECKLIST).pk]
-    with pytest.raises(decisions.DecisionRefused):
+    with translation.override("nb"), pytest.raises(decisions.DecisionRefused) as refused:
         decide(item, by=editor, changed_section_ids=both, **lines)
+    assert refused.value.reasons == [t("nb", "Choose sections of one pathway only.")]
     decide(item, by=editor, changed_section_ids=both[1:], **lines)
     [version] = release_round(editorial, by=editor)
     assert version.pathway == autisme

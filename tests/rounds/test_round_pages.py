@@ -14,7 +14,8 @@ from django.utils.html import escape
 from governance.models import ProposalState, ReviewRound, RoundState
 from pathways.models import Profile, Role
 from tests.factories import make_round, make_seats
-from tests.rounds import HOSTILE, enrol, make_partnerships, make_proposal, review_rows, state_of
+from tests.rounds import HOSTILE, enrol, make_partnerships, review_rows, state_of
+from tests.support import as_user, make_proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -61,8 +62,7 @@ def nb(message: str, **values) -> str:
 
 
 def get(client, user, url):
-    client.force_login(user)
-    return client.get(url)
+    return as_user(client, user).get(url)
 
 
 def text(response) -> str:
@@ -202,9 +202,9 @@ def test_the_same_year_twice_is_refused_with_the_reason(client, editor, clock):
 def running(partnership_a, partnership_b):
     review_round = make_round(state=R.PARTNERSHIP_REVIEW)
     review_rows(review_round, [partnership_a, partnership_b])
-    enrol(review_round, make_proposal(partnership=partnership_a))
-    enrol(review_round, make_proposal(partnership=partnership_b))
-    enrol(review_round, make_proposal(partnership=None))
+    enrol(review_round, make_proposal(partnership=partnership_a, state=S.DEFERRED))
+    enrol(review_round, make_proposal(partnership=partnership_b, state=S.DEFERRED))
+    enrol(review_round, make_proposal(partnership=None, state=S.DEFERRED))
     return review_round
 
 
@@ -245,7 +245,7 @@ def _grow(review_round, count: int, *, prefix: str, items_each: int) -> None:
     review_rows(review_round, partnerships)
     for partnership in partnerships:
         for _ in range(items_each):
-            enrol(review_round, make_proposal(partnership=partnership))
+            enrol(review_round, make_proposal(partnership=partnership, state=S.DEFERRED))
 
 
 def _count_queries(client, url) -> int:
@@ -388,7 +388,11 @@ def test_a_closed_round_offers_no_next_step(client, editor):
 
 def test_the_local_editor_sees_their_proposals_with_forms(client, local_a, running, pathway, partnership_a):
     proposal = make_proposal(
-        partnership=partnership_a, pathway=pathway, section_slug="fastlege-kartlegging", description=HOSTILE
+        partnership=partnership_a,
+        pathway=pathway,
+        section_slug="fastlege-kartlegging",
+        description=HOSTILE,
+        state=S.DEFERRED,
     )
     enrol(running, proposal)
     response = get(client, local_a, BASE + "2027/helsefellesskap/vest/")
@@ -403,7 +407,10 @@ def test_the_local_editor_sees_their_proposals_with_forms(client, local_a, runni
 
 def test_flagged_text_is_hidden_until_redacted(client, local_a, running, partnership_a):
     flagged = make_proposal(
-        partnership=partnership_a, description="Ring meg på 98765432 om sønnen min", may_contain_personal_data=True
+        partnership=partnership_a,
+        description="Ring meg på 98765432 om sønnen min",
+        may_contain_personal_data=True,
+        state=S.DEFERRED,
     )
     enrol(running, flagged)
     body = text(get(client, local_a, BASE + "2027/helsefellesskap/vest/"))
@@ -457,10 +464,16 @@ def test_the_partnership_page_costs_the_same_for_2_or_12_proposals(
     review_rows(review_round, [partnership_a])
     client.force_login(local_a)
     for _ in range(2):
-        enrol(review_round, make_proposal(partnership=partnership_a, pathway=pathway, section_slug="innledning"))
+        enrol(
+            review_round,
+            make_proposal(partnership=partnership_a, pathway=pathway, section_slug="innledning", state=S.DEFERRED),
+        )
     small = _count_queries(client, BASE + "2027/helsefellesskap/vest/")
     for _ in range(10):
-        enrol(review_round, make_proposal(partnership=partnership_a, pathway=pathway, section_slug="innledning"))
+        enrol(
+            review_round,
+            make_proposal(partnership=partnership_a, pathway=pathway, section_slug="innledning", state=S.DEFERRED),
+        )
     with django_assert_num_queries(small):
         response = client.get(BASE + "2027/helsefellesskap/vest/")
     assert body_count(response, 'id="forslag-') == 12
@@ -487,9 +500,11 @@ def test_the_round_pages_have_no_serious_accessibility_problems(
 
     review_round = make_round(state=R.PARTNERSHIP_REVIEW, meeting_on=D(2027, 3, 10))
     review_rows(review_round, [partnership_a, partnership_b])
-    item = enrol(review_round, make_proposal(partnership=partnership_a, description=HOSTILE))
-    flagged = enrol(review_round, make_proposal(partnership=partnership_a, may_contain_personal_data=True))
-    enrol(review_round, make_proposal(partnership=None))
+    item = enrol(review_round, make_proposal(partnership=partnership_a, description=HOSTILE, state=S.DEFERRED))
+    flagged = enrol(
+        review_round, make_proposal(partnership=partnership_a, may_contain_personal_data=True, state=S.DEFERRED)
+    )
+    enrol(review_round, make_proposal(partnership=None, state=S.DEFERRED))
     failures: list[str] = []
 
     def check(page, name: str) -> None:

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.html import escape
 
 from governance.models import Constituency, ReviewRound, RoundState, Seat, Vote, VoteChoice
@@ -14,11 +15,28 @@ from governance.proposals.services import NotPermitted
 from governance.rounds import voting
 from pathways.models import Role
 from tests.factories import make_round, make_seats
-from tests.rounds.test_voting import as_user, make_item, member, seen, t
+from tests.rounds.test_voting import make_item, member, seen, t
+from tests.support import as_user
 
 pytestmark = pytest.mark.django_db
 
 TRUST, MUNICIPALITY = Constituency.HOSPITAL_TRUST, Constituency.MUNICIPALITY
+
+# Why the service refuses a seat, as msgids for `t`.
+ONE_ROLE = "%(name)s already %(role)s in this round; a person has one role in a round."
+HOLDER_NOT_A_MEMBER = "%(name)s is not a resource-group member of %(partnership)s, so cannot hold its seat."
+DEPUTY_NOT_A_MEMBER = "%(name)s is not a resource-group member of %(partnership)s, so cannot be its deputy."
+SEATS_FIXED = "The seats can no longer be changed: the round is in the phase “%(state)s”."
+
+
+def nb(label) -> str:
+    """A choice's label as it reads in bokmål."""
+    with translation.override("nb"):
+        return str(label)
+
+
+def role(msgid: str, constituency: Constituency, partnership) -> str:
+    return t(msgid, constituency=nb(constituency.label), partnership=partnership.name)
 
 
 @pytest.fixture
@@ -117,10 +135,14 @@ def test_assign_creates_the_seat_and_replacing_keeps_its_votes(review_round, par
 def test_a_person_has_one_role_in_a_round(review_round, partnership_a, members_a, editor):
     assign(review_round, partnership_a, TRUST, members_a[0], members_a[1], by=editor)
     # The trust seat's deputy may not hold the municipality seat, nor its holder deputise for it.
-    with pytest.raises(voting.Refused):
+    with translation.override("nb"), pytest.raises(voting.Refused) as refused:
         assign(review_round, partnership_a, MUNICIPALITY, members_a[1], by=editor)
-    with pytest.raises(voting.Refused):
+    deputy = role("is deputy for the %(constituency)s seat of %(partnership)s", TRUST, partnership_a)
+    assert refused.value.reasons == [t(ONE_ROLE, name=members_a[1].get_username(), role=deputy)]
+    with translation.override("nb"), pytest.raises(voting.Refused) as refused:
         assign(review_round, partnership_a, MUNICIPALITY, members_a[2], members_a[0], by=editor)
+    holder = role("holds the %(constituency)s seat of %(partnership)s", TRUST, partnership_a)
+    assert refused.value.reasons == [t(ONE_ROLE, name=members_a[0].get_username(), role=holder)]
     assert Seat.objects.count() == 1
     # Swapping holder and deputy on the same seat is fine.
     assign(review_round, partnership_a, TRUST, members_a[1], members_a[0], by=editor)
@@ -133,10 +155,16 @@ def test_only_resource_group_members_of_the_partnership_hold_its_seats(
     of_b = member("b-0", partnership_b)
     professional = member("fag-a", partnership_a, role=Role.PROFESSIONAL)
     for holder in (of_b, adviser, local_a, professional):
-        with pytest.raises(voting.Refused):
+        with translation.override("nb"), pytest.raises(voting.Refused) as refused:
             assign(review_round, partnership_a, TRUST, holder, by=editor)
-    with pytest.raises(voting.Refused):
+        assert refused.value.reasons == [
+            t(HOLDER_NOT_A_MEMBER, name=holder.get_username(), partnership=partnership_a.name)
+        ]
+    with translation.override("nb"), pytest.raises(voting.Refused) as refused:
         assign(review_round, partnership_a, TRUST, members_a[0], adviser, by=editor)
+    assert refused.value.reasons == [
+        t(DEPUTY_NOT_A_MEMBER, name=adviser.get_username(), partnership=partnership_a.name)
+    ]
     assert not Seat.objects.exists()
 
 
@@ -152,10 +180,13 @@ def test_only_the_responsible_editor_assigns_seats(review_round, partnership_a, 
 def test_seats_are_fixed_once_the_resource_group_is_done(review_round, partnership_a, members_a, editor, state):
     seat = assign(review_round, partnership_a, TRUST, members_a[0], members_a[1], by=editor)
     ReviewRound.objects.filter(pk=review_round.pk).update(state=state)
-    with pytest.raises(voting.Refused):
+    fixed = t(SEATS_FIXED, state=nb(RoundState(state).label))
+    with translation.override("nb"), pytest.raises(voting.Refused) as refused:
         assign(review_round, partnership_a, TRUST, members_a[2], by=editor)
-    with pytest.raises(voting.Refused):
+    assert refused.value.reasons == [fixed]
+    with translation.override("nb"), pytest.raises(voting.Refused) as refused:
         voting.seat_set_absent(seat=seat, absent=True, by=editor)
+    assert refused.value.reasons == [fixed]
     assert Seat.objects.get().holder == members_a[0]
 
 

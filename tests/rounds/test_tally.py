@@ -8,10 +8,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from governance.models import Constituency, Recommendation, ReviewRound, RoundState, Vote, VoteChoice
-from governance.proposals.services import proposal_create
 from governance.rounds.tally import round_tallies
 from tests.factories import make_round, make_seats
 from tests.rounds import enrol, make_partnerships
+from tests.support import make_proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def setup(partnerships: int, **quorum):
         ReviewRound.objects.filter(pk=review_round.pk).update(**quorum)
         review_round.refresh_from_db()
     seats = make_seats(review_round, make_partnerships(partnerships, prefix="t"))
-    proposal = proposal_create(source="reader", kind="error", language="nb", description="Feil.")
+    proposal = make_proposal(description="Feil.")
     enrol(review_round, proposal)
     return review_round, seats[0::2], seats[1::2], proposal
 
@@ -209,7 +209,7 @@ def test_three_queries_whatever_the_size():
     large = make_round(year=2028, state=RoundState.RESOURCE_GROUP_REVIEW)
     seats = make_seats(large, make_partnerships(8, prefix="l"), prefix="l")
     for index in range(20):
-        proposal = proposal_create(source="reader", kind="error", language="nb", description=f"Feil {index}.")
+        proposal = make_proposal(description=f"Feil {index}.")
         enrol(large, proposal)
         cast(seats, proposal, *([REC, NOT, ABSTAIN, RECUSED] * 4))
     assert _queries(small) == _queries(large) == 3

@@ -32,11 +32,12 @@ from governance.models import (
     Vote,
     VoteChoice,
 )
-from governance.proposals.services import NotPermitted, proposal_create
+from governance.proposals.services import NotPermitted
 from governance.rounds import voting
 from pathways.models import Profile, Role
 from tests.factories import make_round, make_seats
 from tests.rounds import make_partnerships
+from tests.support import as_user, make_proposal
 
 pytestmark = pytest.mark.django_db
 
@@ -84,24 +85,22 @@ def make_item(
     comment: str = PARTNERSHIP_COMMENT,
     **fields,
 ) -> RoundItem:
-    """A proposal forwarded into the round and (by default) in the resource group's review."""
-    proposal = proposal_create(
+    """A proposal forwarded into the round and (by default) in the resource group's review, where
+    the earlier phases leave it."""
+    proposal = make_proposal(
         source=ProposalSource.PROFESSIONAL,
         kind=fields.pop("kind", ProposalKind.MISSING),
-        language="nb",
         description=description,
         pathway=pathway,
         section_slug=section_slug,
-        version=pathway.current_version if pathway else None,
         partnership=partnership,
         suggested_text=suggested_text,
+        state=state,
         **fields,
     )
-    # Where the earlier phases leave it; the state field is protected, so straight to the row.
-    ChangeProposal.objects.filter(pk=proposal.pk).update(state=state)
     return RoundItem.objects.create(
         review_round=review_round,
-        proposal=ChangeProposal.objects.get(pk=proposal.pk),
+        proposal=proposal,
         partnership_comment=comment,
         forwarded_at=timezone.now(),
     )
@@ -126,11 +125,6 @@ def vote_data(item, choice: str, comment: str = "") -> dict:
 
 def comment_data(item, text: str) -> dict:
     return {f"kommentar-{item.proposal_id}-text": text}
-
-
-def as_user(client, user):
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
@@ -242,11 +236,11 @@ def test_adviser_and_editor_never_vote(review_round, seats, adviser, editor, ite
 def test_vote_on_a_proposal_not_in_the_rounds_review_is_refused(review_round, seats, holder, pathway, partnership_a):
     forwarded = make_item(review_round, pathway, partnership=partnership_a, state=ProposalState.FORWARDED)
     elsewhere = make_item(make_round(year=2028, state=RoundState.RESOURCE_GROUP_REVIEW), pathway)
-    loose = proposal_create(source="reader", kind="error", language="nb", description="Ikke i runden.")
-    ChangeProposal.objects.filter(pk=loose.pk).update(state=ProposalState.IN_REVIEW)
+    loose = make_proposal(description="Ikke i runden.", state=ProposalState.IN_REVIEW)
     for proposal in (forwarded.proposal, elsewhere.proposal, loose):
-        with pytest.raises(voting.Refused):
+        with translation.override("nb"), pytest.raises(voting.Refused) as refused:
             voting.vote_cast(review_round=review_round, proposal=proposal, user=holder, choice="recommend")
+        assert refused.value.reasons == [t("This proposal is not in the resource group's review in this round.")]
     assert not Vote.objects.exists()
 
 

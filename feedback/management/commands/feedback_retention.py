@@ -1,3 +1,6 @@
+from argparse import ArgumentParser
+from typing import Any
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -11,7 +14,7 @@ class Command(BaseCommand):
         "Only counts unless --apply is given."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--apply", action="store_true", help="make the changes (without it, only count)")
         parser.add_argument(
             "--months",
@@ -20,7 +23,7 @@ class Command(BaseCommand):
             help=f"months after closing (default: FEEDBACK_RETENTION_MONTHS, now {settings.FEEDBACK_RETENTION_MONTHS})",
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         months = options["months"] if options["months"] is not None else settings.FEEDBACK_RETENTION_MONTHS
         if months < 1:
             raise CommandError("--months must be at least 1")

@@ -20,6 +20,7 @@ from governance import permissions as perms
 from governance.models import AuditEntry, BouncingAddress, Notification, NotificationStatus
 from governance.outbox.forms import LedgerFilterForm, ResendForm
 from governance.outbox.notifications import ResendRefused, normalised_address, notification_resend
+from governance.permissions import AuthenticatedHttpRequest
 from pathways.forms import error_summary
 from pathways.views import render_page
 
@@ -173,7 +174,7 @@ def ledger_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def ledger_resend(request: HttpRequest, pk: int) -> HttpResponse:
+def ledger_resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST sends the notice again (back to pending, handed to a worker)."""
     notification = _notification_or_404(request.user, pk)
     bouncing = _bouncing(notification)

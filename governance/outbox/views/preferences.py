@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from governance.outbox import reminders
+from governance.permissions import AuthenticatedHttpRequest
 from pathways.forms import error_summary
 from pathways.models import Profile
 from pathways.views import current_language, language_context, render_page
@@ -66,7 +67,7 @@ def _profile_or_404(user) -> Profile:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def notification_preferences(request: HttpRequest) -> HttpResponse:
+def notification_preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     profile = _profile_or_404(request.user)
     if request.method == "POST":
         form = DigestPreferenceForm(request.POST)

@@ -16,11 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from governance import permissions as perms
+from governance.permissions import AuthenticatedHttpRequest
 from governance.proposals import services
 from governance.proposals.forms import LANGUAGE_NAMES, PathwayPickForm, ProposalFileForm, SectionPickForm
 from pathways.diffing import word_diff
 from pathways.forms import error_summary
-from pathways.models import LANGUAGE_CODES, Pathway, Profile, VersionSection
+from pathways.models import LANGUAGE_CODES, Pathway, Profile, Version, VersionSection
 from pathways.views import current_language, language_context
 
 TEMPLATE = "governance/proposal_file.html"
@@ -43,11 +44,11 @@ def _pathway_or_404(slug: str) -> Pathway | None:
     return pathway
 
 
-def _section_or_404(pathway: Pathway, slug: str) -> VersionSection | None:
-    """The section of the current version named, None when none is named yet, 404 when unknown."""
+def _section_or_404(version: Version, slug: str) -> VersionSection | None:
+    """The section of the (current) version named, None when none is named yet, 404 when unknown."""
     if not slug:
         return None
-    section = pathway.current_version.sections.filter(slug=_slug(slug)).first()
+    section = version.sections.filter(slug=_slug(slug)).first()
     if section is None:
         raise Http404
     return section
@@ -76,7 +77,7 @@ def _render(request: HttpRequest, context: dict, *, status: int = 200) -> HttpRe
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def proposal_file(request: HttpRequest) -> HttpResponse:
+def proposal_file(request: AuthenticatedHttpRequest) -> HttpResponse:
     profile = perms.filer_profile_or_404(request.user)
     page_language = current_language()
     params = request.POST if request.method == "POST" else request.GET
@@ -85,16 +86,19 @@ def proposal_file(request: HttpRequest) -> HttpResponse:
         if request.method == "POST":
             raise Http404
         published = Pathway.objects.filter(current_version__isnull=False)
-        form = PathwayPickForm(pathways=[(p.slug, p.title(page_language)) for p in published])
-        return _render(request, {"pathway_form": form, "has_pathways": published.exists()})
+        pathway_form = PathwayPickForm(pathways=[(p.slug, p.title(page_language)) for p in published])
+        return _render(request, {"pathway_form": pathway_form, "has_pathways": published.exists()})
 
-    section = _section_or_404(pathway, params.get("seksjon", ""))
+    version = pathway.current_version
+    # _pathway_or_404 gives only published pathways.
+    assert version is not None
+    section = _section_or_404(version, params.get("seksjon", ""))
     language = _writing_language(params.get("maal", ""), profile)
-    sections = [(s.slug, s.title(page_language)) for s in pathway.current_version.sections.all()]
+    sections = [(s.slug, s.title(page_language)) for s in version.sections.all()]
     context = {
         "pathway": pathway,
         "pathway_title": pathway.title(page_language),
-        "version": pathway.current_version,
+        "version": version,
         "section_form": SectionPickForm(
             sections=sections, initial={"seksjon": section.slug if section else "", "maal": language}
         ),

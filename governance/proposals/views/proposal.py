@@ -6,9 +6,11 @@ see), validates a form and calls a service in governance.proposals.services: Not
 TransitionRefused the page again with the reason and status 409, success a redirect with a message.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db.models import Field
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -20,6 +22,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from governance import permissions as perms
 from governance.models import ChangeProposal, ProposalState
+from governance.permissions import AuthenticatedHttpRequest
 from governance.proposals import selectors, services
 from governance.proposals.duplicates import proposal_duplicates
 from governance.proposals.forms import (
@@ -31,10 +34,14 @@ from governance.proposals.forms import (
     RedactForm,
     RejectForm,
 )
+from governance.signals import proposal_submitters
 from pathways.diffing import has_changes, word_diff
 from pathways.forms import error_summary
 from pathways.models import LocalAdaptation, VersionSection
 from pathways.views import current_language, language_context
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # The moves of the triage that this page offers, in the order it shows them, with what their button
 # says. The yearly round's moves (forward, review, accept …) are made where the round is run.
@@ -78,12 +85,15 @@ def _proposal_or_404(request: HttpRequest, pk: int) -> ChangeProposal:
 
 def _action_form(action: str, proposal: ChangeProposal, data=None) -> Form:
     form_class = ACTION_FORMS[action]
-    kwargs = {"proposal": proposal} if form_class in _FORMS_OF_PROPOSAL else {}
+    kwargs: dict[str, Any] = {"proposal": proposal} if form_class in _FORMS_OF_PROPOSAL else {}
     return form_class(data, prefix=action, **kwargs)
 
 
-def _field_label(name: str) -> str:
-    return capfirst(ChangeProposal._meta.get_field(name).verbose_name)
+def _field_label(name: str) -> "StrOrPromise":
+    field = ChangeProposal._meta.get_field(name)
+    # One of the proposal's own fields, never the far side of a relation.
+    assert isinstance(field, Field)
+    return capfirst(field.verbose_name)
 
 
 # --- What the page shows ---------------------------------------------------------------------------
@@ -94,10 +104,10 @@ def _section_texts(proposal: ChangeProposal) -> tuple[VersionSection | None, Ver
     One query. A section is the same section across versions when its slug is the same."""
     pathway = proposal.pathway
     current_id = pathway.current_version_id if pathway else None
-    version_ids = {proposal.version_id, current_id} - {None}
+    version_ids = {pk for pk in (proposal.version_id, current_id) if pk is not None}
     if not proposal.section_slug or not version_ids:
         return None, None
-    found = {
+    found: dict[int | None, VersionSection] = {
         section.version_id: section
         for section in VersionSection.objects.filter(version_id__in=version_ids, slug=proposal.section_slug)
     }
@@ -118,9 +128,9 @@ def _stale(proposal: ChangeProposal, seen: VersionSection | None, current: Versi
 
 
 def _submitters(proposal: ChangeProposal) -> tuple[int, list[int]]:
-    """How many submissions the proposal has, its own and those of every proposal merged into it
-    (also those merged into one that was then merged into it), and the numbers of those proposals.
-    A query per level of merging, and one to count."""
+    """How many people sent the proposal, and every proposal merged into it (also those merged into
+    one that was then merged into it), and the numbers of those proposals. A query per level of
+    merging; the count is asked of the apps that keep the senders (`proposal_submitters`)."""
     merged: list[int] = []
     ids, frontier = {proposal.pk}, [proposal.pk]
     while frontier:
@@ -130,8 +140,8 @@ def _submitters(proposal: ChangeProposal) -> tuple[int, list[int]]:
         )
         merged += frontier
         ids.update(frontier)
-    count = ChangeProposal.objects.filter(pk__in=ids).aggregate(n=Count("submissions"))["n"]
-    return count, sorted(merged)
+    answers = proposal_submitters.send(sender=ChangeProposal, proposal_ids=sorted(ids))
+    return sum(int(count or 0) for _receiver, count in answers), sorted(merged)
 
 
 def _timeline(proposal: ChangeProposal) -> list[dict]:
@@ -169,7 +179,8 @@ def _page(
     "redact", "assign"), to show in place of the empty ones; `errors` the error summary's items."""
     user, language = request.user, current_language()
     bound = bound or {}
-    available = {t.name for t in proposal.get_available_user_state_transitions(user)}
+    # django-fsm adds the method to the model for the `state` field, out of sight of the type checker.
+    available = {t.name for t in proposal.get_available_user_state_transitions(user)}  # type: ignore[attr-defined]
     actions = [
         {"name": name, "button": ACTION_BUTTONS[name], "form": bound.get(name) or _action_form(name, proposal)}
         for name in ACTION_FORMS
@@ -253,7 +264,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def proposal_act(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_act(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One move along the state machine, named by the `action` the button sent."""
     proposal = _proposal_or_404(request, pk)
     action = request.POST.get("action", "")
@@ -274,7 +285,7 @@ def proposal_act(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def proposal_merge(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_merge(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Merge this proposal into another: this one closes, the other is kept with the submitters of both."""
     proposal = _proposal_or_404(request, pk)
     form = MergeForm(request.POST, prefix="merge")
@@ -294,7 +305,7 @@ def proposal_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def proposal_redact(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_redact(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Remove what looks like personal data from the submitter's text, here and in the history."""
     proposal = _proposal_or_404(request, pk)
     form = RedactForm(request.POST, prefix="redact")
@@ -306,7 +317,7 @@ def proposal_redact(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def proposal_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_assign(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The responsible editor gives a proposal on the common text to a health partnership."""
     proposal = _proposal_or_404(request, pk)
     if not perms.can_decide(request.user, proposal):

@@ -7,6 +7,7 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, QueryDict, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -15,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from governance.models import ChangeProposal, ProposalState, RejectReason
+from governance.permissions import AuthenticatedHttpRequest
 from governance.proposals import selectors
 from governance.proposals.forms import BulkSpamForm, QueueFilterForm
 from governance.proposals.services import NotPermitted, TransitionRefused, proposal_transition
@@ -166,7 +168,7 @@ def _csv_row(proposal: ChangeProposal, hidden_text: str) -> list:
 
 @login_required
 @require_GET
-def queue_export(request: HttpRequest) -> HttpResponse:
+def queue_export(request: HttpRequest) -> HttpResponseBase:
     """Every proposal the queue's filters match (all pages), as CSV: UTF-8 with a byte order mark so
     that spreadsheets read the Norwegian letters right. Codes rather than labels, so the columns mean
     the same whatever the language of the page."""
@@ -208,7 +210,7 @@ def _skipped_message(skipped: list[int]) -> str:
 
 @login_required
 @require_POST
-def queue_bulk(request: HttpRequest) -> HttpResponse:
+def queue_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Reject the ticked proposals as spam: first a page that lists them, then, with `confirm`, each
     one through the same service as the detail page."""
     visible = _visible_or_404(request.user)
@@ -218,7 +220,7 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
         for error in form.errors.get("ids") or [
             _("The choice of proposals was not understood. Try again from the list.")
         ]:
-            messages.error(request, error)
+            messages.error(request, str(error))
         return redirect(back)
     ids = form.cleaned_data["ids"]
 

@@ -29,9 +29,9 @@ def changelog(request: HttpRequest, slug: str, number: str) -> HttpResponse:
     ).hexdigest()[:16]
     etag = quote_etag(f"l{version.pk}-{language}-{digest}")
     if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
-        response = HttpResponseNotModified()
-        response["ETag"] = etag
-        return response
+        not_modified = HttpResponseNotModified()
+        not_modified["ETag"] = etag
+        return not_modified
     response = render_page(
         request,
         "pathways/changelog.html",

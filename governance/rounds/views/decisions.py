@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from governance import permissions as perms
 from governance.models import Decision, Recommendation, ReviewRound, RoundItem, RoundState, VoteChoice
+from governance.permissions import AuthenticatedHttpRequest
 from governance.proposals.services import NotPermitted
 from governance.rounds import decisions, phases, release
 from governance.rounds.forms import DecisionForm, ReleaseForm
@@ -103,7 +104,7 @@ def _decision_form(item: RoundItem, recommendation: str, language: str, data=Non
     sections = decisions.decision_sections(proposal)
     # Until decided, the section the proposal is about is the likely one the change touches.
     own = sections.filter(slug=proposal.section_slug) if proposal.pathway_id else sections.none()
-    initial = {"changed_sections": list(own.values_list("pk", flat=True))}
+    initial: dict[str, object] = {"changed_sections": list(own.values_list("pk", flat=True))}
     if item.decision:
         initial = {
             "decision": item.decision,
@@ -141,7 +142,7 @@ def _decision_page(
     if form is None and decidable:
         form = _decision_form(item, recommendation, language)
     section = None
-    if proposal.pathway_id and proposal.section_slug:
+    if proposal.section_slug and proposal.pathway is not None:
         section = proposal.pathway.sections.filter(slug=proposal.section_slug).first()
     refusal = ""
     if not editorial:
@@ -188,7 +189,7 @@ def _item_or_404(review_round: ReviewRound, item_id: int) -> RoundItem:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def round_decide(request: HttpRequest, year: int, item_id: int) -> HttpResponse:
+def round_decide(request: AuthenticatedHttpRequest, year: int, item_id: int) -> HttpResponse:
     """GET shows the proposal, the resource group's advice and the form; POST records the decision."""
     review_round = _round_or_404(request, year)
     item = _item_or_404(review_round, item_id)
@@ -269,7 +270,7 @@ def _released_url(review_round: ReviewRound) -> str:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def round_release(request: HttpRequest, year: int) -> HttpResponse:
+def round_release(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     """GET shows what the release publishes and what still blocks it; POST, confirmed, moves the
     round to `released` through `governance.rounds.phases.round_advance`, which publishes."""
     review_round = _round_or_404(request, year)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from governance import permissions as perms
 from governance.models import PHASE_DEADLINES, PartnershipReview, ProposalState, ReviewRound, RoundState
+from governance.permissions import AuthenticatedHttpRequest
 from governance.proposals import selectors
 from governance.proposals.services import NotPermitted
 from governance.rounds import forwarding, phases
@@ -131,7 +132,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def round_create(request: HttpRequest) -> HttpResponse:
+def round_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     _manager_or_404(request.user)
     path = reverse("governance:round_create")
     if request.method != "POST":
@@ -188,7 +189,7 @@ def round_detail(request: HttpRequest, year: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def round_edit(request: HttpRequest, year: int) -> HttpResponse:
+def round_edit(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     """The round's last days, meeting date and quorum; what may no longer change is shown disabled."""
     _manager_or_404(request.user)
     review_round = _round_or_404(year)
@@ -214,7 +215,7 @@ def round_edit(request: HttpRequest, year: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def round_advance(request: HttpRequest, year: int) -> HttpResponse:
+def round_advance(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     """The confirmation page of the step to the next phase (GET), listing what stands in its way,
     and the step itself (POST)."""
     _manager_or_404(request.user)
@@ -358,7 +359,7 @@ ITEM_ACTIONS = {"forward": ForwardForm, "decline": DeclineForm}
 
 @login_required
 @require_POST
-def round_item(request: HttpRequest, year: int, slug: str, pk: int) -> HttpResponse:
+def round_item(request: AuthenticatedHttpRequest, year: int, slug: str, pk: int) -> HttpResponse:
     """Forward or decline one proposal (`action` says which), from the partnership's page."""
     partnership = _partnership_or_404(request.user, slug)
     review_round = _round_or_404(year)
@@ -390,7 +391,7 @@ def round_item(request: HttpRequest, year: int, slug: str, pk: int) -> HttpRespo
 
 
 def _partnership_step(
-    request: HttpRequest, year: int, slug: str, *, name: str, form_class, service
+    request: AuthenticatedHttpRequest, year: int, slug: str, *, name: str, form_class, service
 ) -> HttpResponse | None:
     """A partnership-wide step (nothing to forward, finished): the page again on error, else None."""
     partnership = _partnership_or_404(request.user, slug)
@@ -415,7 +416,7 @@ def _partnership_step(
 
 @login_required
 @require_POST
-def round_nothing_to_forward(request: HttpRequest, year: int, slug: str) -> HttpResponse:
+def round_nothing_to_forward(request: AuthenticatedHttpRequest, year: int, slug: str) -> HttpResponse:
     """The partnership forwards nothing this year; its proposals stay held for the next round."""
     answer = _partnership_step(
         request,
@@ -433,7 +434,7 @@ def round_nothing_to_forward(request: HttpRequest, year: int, slug: str) -> Http
 
 @login_required
 @require_POST
-def round_finish(request: HttpRequest, year: int, slug: str) -> HttpResponse:
+def round_finish(request: AuthenticatedHttpRequest, year: int, slug: str) -> HttpResponse:
     """The partnership has decided every proposal and says its review is finished."""
     answer = _partnership_step(
         request, year, slug, name="finish", form_class=FinishForm, service=forwarding.partnership_finish

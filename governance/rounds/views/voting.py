@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from governance import permissions as perms
 from governance.models import REVIEWED_STATES, Constituency, ProposalState, ReviewRound, RoundItem, RoundState, Vote
+from governance.permissions import AuthenticatedHttpRequest
 from governance.proposals.services import NotPermitted
 from governance.rounds import meeting, voting
 from governance.rounds.forms import AbsentForm, CommentForm, MeetingRecordForm, SeatForm, VoteForm
@@ -34,7 +35,7 @@ logger = logging.getLogger(__name__)
 
 # The constituencies as they appear in URLs.
 CONSTITUENCY_SLUGS = {"helseforetak": Constituency.HOSPITAL_TRUST, "kommune": Constituency.MUNICIPALITY}
-SLUG_OF = {value: slug for slug, value in CONSTITUENCY_SLUGS.items()}
+SLUG_OF: dict[str, str] = {value: slug for slug, value in CONSTITUENCY_SLUGS.items()}
 
 
 def _url(name: str, year: int, **kwargs) -> str:
@@ -84,6 +85,7 @@ def _members_by_partnership() -> dict[int, dict]:
         .select_related("user")
         .order_by("user__last_name", "user__first_name", "user__username")
     ):
+        assert profile.partnership_id is not None  # filtered above
         members[profile.partnership_id][profile.user_id] = profile.user
     return members
 
@@ -102,16 +104,16 @@ def _seats_page(
     }
     rows = []
     for partnership in Partnership.objects.order_by("name"):
-        row = {"partnership": partnership, "seats": []}
+        cells = []
         for constituency, label in Constituency.choices:
             seat = seats.get((partnership.pk, constituency))
             prefix = _seat_prefix(partnership, constituency)
             initial = {"holder": seat.holder_id, "deputy": seat.deputy_id} if seat else {}
             form = bound.get(prefix) or SeatForm(prefix=prefix, initial=initial, members=members[partnership.pk])
-            row["seats"].append(
+            cells.append(
                 {"constituency": label, "slug": SLUG_OF[constituency], "seat": seat, "form": form, "id": prefix}
             )
-        rows.append(row)
+        rows.append({"partnership": partnership, "seats": cells})
     context = {
         "review_round": review_round,
         "rows": rows,
@@ -142,7 +144,9 @@ def _seat_target_or_404(review_round: ReviewRound, partnership_slug: str, consti
 
 @login_required
 @require_POST
-def round_seat_assign(request: HttpRequest, year: int, partnership: str, constituency: str) -> HttpResponse:
+def round_seat_assign(
+    request: AuthenticatedHttpRequest, year: int, partnership: str, constituency: str
+) -> HttpResponse:
     """Give a seat to a member, with a deputy or none; replaces whoever held it."""
     review_round = _managed_round_or_404(request, year)
     partnership_, constituency_ = _seat_target_or_404(review_round, partnership, constituency)
@@ -175,7 +179,9 @@ def round_seat_assign(request: HttpRequest, year: int, partnership: str, constit
 
 @login_required
 @require_POST
-def round_seat_absent(request: HttpRequest, year: int, partnership: str, constituency: str) -> HttpResponse:
+def round_seat_absent(
+    request: AuthenticatedHttpRequest, year: int, partnership: str, constituency: str
+) -> HttpResponse:
     """Mark a seat's holder absent (the deputy votes) or present again."""
     review_round = _managed_round_or_404(request, year)
     partnership_, constituency_ = _seat_target_or_404(review_round, partnership, constituency)
@@ -203,7 +209,7 @@ def round_seat_absent(request: HttpRequest, year: int, partnership: str, constit
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def round_seats_copy(request: HttpRequest, year: int) -> HttpResponse:
+def round_seats_copy(request: AuthenticatedHttpRequest, year: int) -> HttpResponse:
     """Copy last year's seats into this round, after a confirmation page."""
     review_round = _managed_round_or_404(request, year)
     previous = voting.previous_round(review_round)
@@ -307,7 +313,7 @@ def round_votes(request: HttpRequest, year: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def round_vote(request: HttpRequest, year: int, proposal_id: int) -> HttpResponse:
+def round_vote(request: AuthenticatedHttpRequest, year: int, proposal_id: int) -> HttpResponse:
     """Cast or change the seat's vote on one proposal."""
     review_round = _group_round_or_404(request, year)
     item = _item_or_404(review_round, proposal_id)
@@ -315,7 +321,7 @@ def round_vote(request: HttpRequest, year: int, proposal_id: int) -> HttpRespons
     form = VoteForm(request.POST, prefix=prefix)
     # Refused before the form is looked at: nothing typed could make these votes count.
     if review_round.state != RoundState.RESOURCE_GROUP_REVIEW:
-        return _votes_page(request, review_round, errors=error_summary(None, [voting.VOTING_CLOSED]), status=403)
+        return _votes_page(request, review_round, errors=error_summary(None, [str(voting.VOTING_CLOSED)]), status=403)
     seat = voting.seat_held(request.user, review_round)
     if not voting.votes_for(seat, request.user):
         return _votes_page(
@@ -345,7 +351,7 @@ def round_vote(request: HttpRequest, year: int, proposal_id: int) -> HttpRespons
 
 @login_required
 @require_POST
-def round_comment(request: HttpRequest, year: int, proposal_id: int) -> HttpResponse:
+def round_comment(request: AuthenticatedHttpRequest, year: int, proposal_id: int) -> HttpResponse:
     """A comment on a proposal in review, by a seat, a deputy, an adviser or the editor."""
     review_round = _group_round_or_404(request, year)
     item = _item_or_404(review_round, proposal_id)
@@ -382,23 +388,22 @@ def _pack_context(request: HttpRequest, review_round: ReviewRound, *, with_forms
     labels = meeting.seat_labels(review_round)
     bound = bound or {}
     rows = []
+    # In the agenda's order, one group per pathway.
+    groups: list[tuple[str, list]] = []
     for entry in entries:
         pk, item = entry.proposal.pk, entry.item
         form = None
         if with_forms and _may_record(review_round, item):
             initial = {"recommendation": item.meeting_recommendation or entry.outcome, "note": item.meeting_note}
             form = bound.get(_record_prefix(pk)) or MeetingRecordForm(prefix=_record_prefix(pk), initial=initial)
-        rows.append(
-            {
-                "entry": entry,
-                "record_form": form,
-                "comments": [(comment, meeting.commenter(comment, labels)) for comment in entry.comments],
-            }
-        )
-    groups: list[tuple[str, list]] = []
-    for row in rows:
-        if not groups or groups[-1][0] != row["entry"].pathway_title:
-            groups.append((row["entry"].pathway_title, []))
+        row = {
+            "entry": entry,
+            "record_form": form,
+            "comments": [(comment, meeting.commenter(comment, labels)) for comment in entry.comments],
+        }
+        rows.append(row)
+        if not groups or groups[-1][0] != entry.pathway_title:
+            groups.append((entry.pathway_title, []))
         groups[-1][1].append(row)
     return {
         "review_round": review_round,
@@ -443,7 +448,7 @@ def round_meeting_pack_pdf(request: HttpRequest, year: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def round_meeting_record(request: HttpRequest, year: int, proposal_id: int) -> HttpResponse:
+def round_meeting_record(request: AuthenticatedHttpRequest, year: int, proposal_id: int) -> HttpResponse:
     """The secretary records the meeting's recommendation and a note for one proposal."""
     review_round = _managed_round_or_404(request, year)
     item = _item_or_404(review_round, proposal_id)

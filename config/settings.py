@@ -7,6 +7,7 @@ instead of surfacing as odd behaviour later.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -338,6 +339,11 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+# The log-in button and the log-out form post here and are redirected on to an OpenID provider;
+# browsers check form-action on that redirect too, so the providers' origins are allowed.
+SECURE_CSP["form-action"] += sorted(
+    {"{0.scheme}://{0.netloc}".format(urlsplit(str(entry["issuer"]))) for entry in OIDC_PROVIDERS.values()}
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -100,3 +100,10 @@ def test_the_anonymous_reader_is_sent_to_log_in(client, waiting):
 def test_an_unknown_account_is_a_404(client, editor):
     client.force_login(editor)
     assert client.post(f"{PAGE}999999/", {"decision": "refuse"}).status_code == 404
+
+
+def test_the_staff_menu_links_the_page_for_the_editor_only(client, editor, local_a):
+    client.force_login(editor)
+    assert 'href="/nb/redaksjon/kontoer/"' in client.get("/nb/redaksjon/").content.decode()
+    client.force_login(local_a)
+    assert 'href="/nb/redaksjon/kontoer/"' not in client.get("/nb/redaksjon/").content.decode()

@@ -17,4 +17,5 @@ class ApprovalForm(forms.Form):
 
     def __init__(self, *args, identity_id: int, **kwargs) -> None:
         # Each waiting account has its own form on the page: its fields get ids of their own.
-        super().__init__(*args, auto_id=f"id_{identity_id}_%s", **kwargs)
+        kwargs["auto_id"] = f"id_{identity_id}_%s"
+        super().__init__(*args, **kwargs)

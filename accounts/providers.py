@@ -19,7 +19,7 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from joserfc.errors import JoseError
-from joserfc.jwk import ECKey, KeySet, OKPKey, RSAKey
+from joserfc.jwk import ECKey, KeyParameters, KeySet, OKPKey, RSAKey
 
 from pathways.models import Role
 
@@ -76,13 +76,14 @@ def _is_loopback(host: str) -> bool:
 
 def _load_key(name: str, raw: str, key_id: str) -> PrivateKey:
     """A private key given as a JWK (JSON, as HelseID's self-service hands it out) or as PEM."""
-    parameters = {"kid": key_id} if key_id else None
+    parameters: KeyParameters | None = {"kid": key_id} if key_id else None
     text = raw.strip()
     key: PrivateKey | None = None
     try:
         if text.startswith("{"):
             data = json.loads(text)
-            kind = {"RSA": RSAKey, "EC": ECKey, "OKP": OKPKey}.get(str(data.get("kty")))
+            kinds: dict[str, type[PrivateKey]] = {"RSA": RSAKey, "EC": ECKey, "OKP": OKPKey}
+            kind = kinds.get(str(data.get("kty")))
             if kind is not None:
                 key = kind.import_key(data, parameters=parameters)
         else:

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -31,7 +31,7 @@ NAME_MAX_LENGTH = 150
 class SignIn:
     """The outcome of a verified sign-in: the user, and whether they may log in now."""
 
-    user: AbstractUser
+    user: User
     identity: Identity
     created: bool
 
@@ -72,10 +72,9 @@ def identity_sign_in(*, provider: Provider, claims: dict[str, Any]) -> SignIn:
     if identity is not None:
         Identity.objects.filter(pk=identity.pk).update(last_login_at=now)
         return SignIn(user=identity.user, identity=identity, created=False)
-    User = get_user_model()
     try:
         with transaction.atomic():
-            user = User.objects.create_user(
+            user = get_user_model().objects.create_user(
                 username=_username(provider, subject), is_active=False, **_person_fields(provider, claims)
             )
             identity = Identity.objects.create(
@@ -109,7 +108,7 @@ def _waiting_or_refused(identity_id: int) -> Identity:
     return identity
 
 
-def account_approve(*, identity_id: int, by: AbstractUser, role: str, partnership: Partnership | None) -> Identity:
+def account_approve(*, identity_id: int, by: User, role: str, partnership: Partnership | None) -> Identity:
     """Approve a waiting account: give it its role and partnership and make it active."""
     if role in (Role.LOCAL_EDITOR, Role.RESOURCE_MEMBER) and partnership is None:
         raise Refused(_("A local editor or resource group member needs a health partnership."))
@@ -126,7 +125,7 @@ def account_approve(*, identity_id: int, by: AbstractUser, role: str, partnershi
     return identity
 
 
-def account_refuse(*, identity_id: int, by: AbstractUser) -> Identity:
+def account_refuse(*, identity_id: int, by: User) -> Identity:
     """Refuse a waiting account: it stays inactive, and signing in again says it was refused."""
     with transaction.atomic():
         identity = _waiting_or_refused(identity_id)
@@ -155,7 +154,7 @@ def session_forget(session_key: str | None) -> None:
         UserSession.objects.filter(session_key=session_key).delete()
 
 
-def user_sessions_end(*, user: AbstractUser) -> int:
+def user_sessions_end(*, user: User) -> int:
     """End every session the user has open (deletes them from the session store). Returns how many."""
     store = import_module(settings.SESSION_ENGINE).SessionStore
     keys = list(UserSession.objects.filter(user=user).values_list("session_key", flat=True))

@@ -6,7 +6,8 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -55,7 +56,7 @@ def _login_context() -> dict:
     return {"providers": providers.configured()}
 
 
-def login(request: HttpRequest) -> HttpResponse:
+def login(request: HttpRequest) -> HttpResponseBase:
     """The local username and password log-in. Failed attempts are counted per address and per
     username by the throttle it shares with the OpenID Connect sign-in (accounts/throttle.py)."""
     username = (request.POST.get("username") or "") if request.method == "POST" else None

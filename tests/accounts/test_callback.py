@@ -252,3 +252,25 @@ def test_a_role_mapping_suggests_the_role_and_nothing_more(client, oidc, idp, se
 def test_without_a_mapping_no_role_comes_from_the_claims(client, oidc):
     sign_in(client, subject="with-role")
     assert Identity.objects.get().suggested_role == ""
+
+
+def test_a_flow_left_longer_than_ten_minutes_is_refused(client, oidc):
+    import datetime
+
+    import time_machine
+
+    from tests.accounts.conftest import callback_path, start
+    from tests.accounts.provider import sign_in_at_provider
+
+    back = callback_path(sign_in_at_provider(start(client), subject="quinn"))
+    with time_machine.travel(datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(minutes=11)):
+        _refused(client.get(back), 400, "utløpt eller allerede brukt")
+    assert _counts() == (0, 0)
+
+
+def test_the_admin_lists_identities(client, oidc):
+    sign_in(client, subject="rita")
+    admin = User.objects.create_superuser(username="admin", password="pw")
+    client.force_login(admin)
+    page = client.get("/admin/accounts/identity/").content.decode()
+    assert "rita" in page

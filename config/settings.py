@@ -7,6 +7,7 @@ instead of surfacing as odd behaviour later.
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -67,6 +68,42 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_oidc_providers() -> dict[str, dict[str, object]]:
+    """The OpenID Connect providers: `OIDC_PROVIDERS=helseid,entra` names them, and each name's
+    `OIDC_<NAME>_…` variables (the name upper-cased, `-` as `_`) configure it. accounts/providers.py
+    checks the entries (issuer, key, roles) when the app starts."""
+    providers: dict[str, dict[str, object]] = {}
+    for name in env_list("OIDC_PROVIDERS", []):
+        prefix = "OIDC_" + name.upper().replace("-", "_") + "_"
+        key = env_str(prefix + "PRIVATE_KEY", "")
+        key_file = env_str(prefix + "PRIVATE_KEY_FILE", "")
+        if key_file and not key:
+            try:
+                key = Path(key_file).read_text()
+            except OSError as error:
+                raise ImproperlyConfigured(f"{prefix}PRIVATE_KEY_FILE cannot be read: {error}") from None
+        role_map = {}
+        for item in env_list(prefix + "ROLE_MAP", []):
+            value, sep, role = item.rpartition("=")
+            if not sep or not value.strip():
+                raise ImproperlyConfigured(f"{prefix}ROLE_MAP must be claim-value=role pairs, not {item!r}")
+            role_map[value.strip()] = role.strip()
+        providers[name] = {
+            "issuer": env_str(prefix + "ISSUER", ""),
+            "client_id": env_str(prefix + "CLIENT_ID", ""),
+            "private_key": key,
+            "key_id": env_str(prefix + "KEY_ID", ""),
+            "signing_alg": env_str(prefix + "SIGNING_ALG", "RS256"),
+            "label": env_str(prefix + "LABEL", name),
+            "scopes": env_str(prefix + "SCOPES", "openid profile").split(),
+            "name_claim": env_str(prefix + "NAME_CLAIM", "name"),
+            "email_claim": env_str(prefix + "EMAIL_CLAIM", "email"),
+            "role_claim": env_str(prefix + "ROLE_CLAIM", ""),
+            "role_map": role_map,
+        }
+    return providers
+
+
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -92,6 +129,7 @@ INSTALLED_APPS = [
     "reversion",
     "django_fsm",
     "rules",
+    "accounts",
     "pathways",
     "governance",
     "feedback",
@@ -219,8 +257,14 @@ FEEDBACK_DUPLICATE_MINUTES = env_int("FEEDBACK_DUPLICATE_MINUTES", 10, minimum=1
 # How many months after a proposal was closed its submitters' e-mail addresses are deleted and
 # what looks like personal data in its text (and its history) is removed (`manage.py feedback_retention`).
 FEEDBACK_RETENTION_MONTHS = env_int("FEEDBACK_RETENTION_MONTHS", 12, minimum=1)
-# Staff log-in attempts allowed per IP address and per username in a 10-minute window.
+# Staff log-in attempts allowed per IP address and per username in a 10-minute window; failed
+# OpenID Connect sign-ins count against the address too.
 LOGIN_ATTEMPTS_PER_10_MINUTES = env_int("LOGIN_ATTEMPTS_PER_10_MINUTES", 10, minimum=1)
+# Sign-in through OpenID Connect providers (HelseID, Entra ID, ...): see env_oidc_providers above and
+# the README. With none configured the log-in page has only the username and password form.
+OIDC_PROVIDERS = env_oidc_providers()
+# Seconds to wait for a provider's discovery document, keys and token endpoint.
+OIDC_HTTP_TIMEOUT = env_int("OIDC_HTTP_TIMEOUT", 5, minimum=1)
 
 LANGUAGE_CODE = "nb"
 LANGUAGES = [("nb", _("Norwegian Bokmål")), ("nn", _("Norwegian Nynorsk"))]
@@ -285,7 +329,7 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_CSP = {
+SECURE_CSP: dict[str, list[str]] = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
@@ -295,6 +339,11 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+# The log-in button and the log-out form post here and are redirected on to an OpenID provider;
+# browsers check form-action on that redirect too, so the providers' origins are allowed.
+SECURE_CSP["form-action"] += sorted(
+    {"{0.scheme}://{0.netloc}".format(urlsplit(str(entry["issuer"]))) for entry in OIDC_PROVIDERS.values()}
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

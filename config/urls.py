@@ -1,9 +1,9 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts import views as account_views
 from config import views
 from governance.proposals import urls as proposal_urls
 from governance.rounds import urls as round_urls
@@ -17,10 +17,15 @@ urlpatterns = [
     path("api/v1/proposals/", include(proposal_urls.api_urlpatterns)),
     path("api/v1/", include("pathways.api_urls")),
     path("admin/", admin.site.urls),
+    # Outside the language prefix: one redirect URI per provider to register, whatever the language.
+    path("logg-inn/oidc/<slug:provider>/callback/", account_views.oidc_callback, name="oidc_callback"),
+    path("logg-ut/oidc/ferdig/", account_views.oidc_logged_out, name="oidc_logged_out"),
 ]
 urlpatterns += i18n_patterns(
     path("logg-inn/", views.login, name="login"),
-    path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logg-inn/oidc/<slug:provider>/", account_views.oidc_start, name="oidc_start"),
+    path("logg-ut/", account_views.logout, name="logout"),
+    path("redaksjon/kontoer/", include("accounts.urls")),
     path("redaksjon/", include("governance.urls")),
     path("redaksjon/", include("pathways.staff_urls")),
     path("", include("feedback.urls")),

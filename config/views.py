@@ -1,4 +1,4 @@
-"""Project-level views: the health check and the throttled staff log-in."""
+"""Project-level views: the health check and the throttled staff log-in with a password."""
 
 import logging
 
@@ -6,11 +6,14 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, HttpResponseBase, JsonResponse
+from django.http import HttpRequest, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from pathways.throttle import over_limit
+from accounts import providers
+from accounts.services import session_remember
+from accounts.throttle import login_failed, login_throttled
 
 logger = logging.getLogger(__name__)
 
@@ -48,31 +51,31 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok" if healthy else "failed", "checks": results}, status=200 if healthy else 503)
 
 
-def _login_counters(request: HttpRequest, *, count: bool) -> bool:
-    """One counter of failed log-ins per address and one per username, so neither a single attacker
-    nor a spread-out guess at one account gets far. Only failures count: a resource-group meeting
-    logging in from one office address is not throttled. Fails open: a cache outage must not lock
-    editors out. Returns whether either counter is used up."""
-    rate = (settings.LOGIN_ATTEMPTS_PER_10_MINUTES, 600)
-    username = (request.POST.get("username") or "")[:150].lower().encode()
-    by_address = over_limit(request, group="login-ip", rate=rate, count=count)
-    by_username = over_limit(request, group="login-user", rate=rate, key=lambda *args: username, count=count)
-    return by_address or by_username
+def _login_context() -> dict:
+    """What the log-in page shows besides the password form: a button per OpenID Connect provider."""
+    return {"providers": providers.configured()}
 
 
 def login(request: HttpRequest) -> HttpResponseBase:
-    if request.method == "POST" and _login_counters(request, count=False):
+    """The local username and password log-in. Failed attempts are counted per address and per
+    username by the throttle it shares with the OpenID Connect sign-in (accounts/throttle.py)."""
+    username = (request.POST.get("username") or "") if request.method == "POST" else None
+    if request.method == "POST" and login_throttled(request, username=username):
         logger.warning("login throttled")
         return render(
             request,
             "registration/login.html",
-            {
+            _login_context()
+            | {
                 "throttled": True,
                 "error": _("Too many log-in attempts. Wait ten minutes and try again."),
             },
             status=429,
         )
-    response = auth_views.LoginView.as_view()(request)
-    if request.method == "POST" and not request.user.is_authenticated:
-        _login_counters(request, count=True)
+    response = auth_views.LoginView.as_view(extra_context=_login_context())(request)
+    if request.method == "POST":
+        if request.user.is_authenticated:
+            session_remember(request)
+        else:
+            login_failed(request, username=username)
     return response

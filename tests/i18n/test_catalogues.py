@@ -10,7 +10,7 @@ import polib
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-SCANNED = ["config", "pathways", "feedback", "governance", "workers", "templates"]
+SCANNED = ["accounts", "config", "pathways", "feedback", "governance", "workers", "templates"]
 
 
 def _catalogue(language: str) -> polib.POFile:

@@ -79,14 +79,29 @@ def load_average() -> str:
     return ", ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-def wrk_rate(port: int, path: str, seconds: float, *, threads: int, connections: int) -> float:
-    """Requests per second that `wrk -t<threads> -c<connections>` gets from `path` in `seconds`.
+def workers_cpu_seconds(master: int) -> float:
+    """User + system CPU seconds used so far by the gunicorn workers (the children of `master`)."""
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    ticks = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def wrk_rate(
+    port: int, path: str, seconds: float, *, threads: int, connections: int, master: int, cpu: list[float]
+) -> float:
+    """Requests per second that `wrk -t<threads> -c<connections>` gets from `path` in `seconds`; the
+    workers' CPU time per request (µs) is appended to `cpu`.
     Raises RuntimeError when wrk saw a non-2xx answer or a socket error other than the peer's close."""
+    cpu_before = workers_cpu_seconds(master)
     result = subprocess.run(
         [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
          f"http://127.0.0.1:{port}{path}"],
         capture_output=True, text=True, check=False,
     )  # fmt: skip
+    cpu_used = workers_cpu_seconds(master) - cpu_before
     out = result.stdout
     if result.returncode != 0:
         raise RuntimeError(f"wrk {path} exited with {result.returncode}: {result.stderr.strip() or out[-300:]}")
@@ -96,8 +111,10 @@ def wrk_rate(port: int, path: str, seconds: float, *, threads: int, connections:
     if errors and (int(errors.group(1)) or int(errors.group(4))):
         raise RuntimeError(f"wrk {path}: {errors.group(0)}")
     found = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if not found:
+    answered = re.search(r"(\d+) requests in", out)
+    if not found or not answered:
         raise RuntimeError(f"wrk {path}: no Requests/sec in its output:\n{out}")
+    cpu.append(cpu_used / max(1, int(answered.group(1))) * 1e6)
     return float(found.group(1))
 
 
@@ -252,12 +269,12 @@ def main() -> int:
             page_body, static_body = get(port, page_path), get(port, STATIC_PATH)
             if page_body != static_body:
                 raise RuntimeError("the static copy differs from the page (wrk variant)")
+            load = {"threads": args.wrk_threads, "connections": args.wrk_connections, "master": server.pid}
             for path in targets.values():  # warm-up of every worker: wrk spreads over all of them
-                wrk_rate(port, path, 1, threads=args.wrk_threads, connections=args.wrk_connections)
+                wrk_rate(port, path, 1, **load, cpu=[])
+            wrk_cpu: dict[str, list[float]] = {"page": [], "static": []}
             wrk_rates = interleaved(
-                lambda name: wrk_rate(
-                    port, targets[name], args.wrk_seconds, threads=args.wrk_threads, connections=args.wrk_connections
-                ),
+                lambda name: wrk_rate(port, targets[name], args.wrk_seconds, **load, cpu=wrk_cpu[name]),
                 args.wrk_rounds,
                 f"wrk -t{args.wrk_threads} -c{args.wrk_connections}: gunicorn {args.wrk_workers} sync workers, "
                 "PostgreSQL + Redis, DEBUG off",
@@ -294,10 +311,16 @@ def main() -> int:
         log(f"wrk -t{args.wrk_threads} -c{args.wrk_connections} (gunicorn {args.wrk_workers} sync workers, Redis):")
         page, static, ratio = summary(wrk_rates, args.wrk_rounds, args.wrk_seconds, args.wrk_min_ratio)
         spread = sorted(p / s for p, s in zip(wrk_rates["page"], wrk_rates["static"], strict=True))
+        page_cpu, static_cpu = statistics.median(wrk_cpu["page"]), statistics.median(wrk_cpu["static"])
+        log(
+            f"workers' CPU per request: page {page_cpu:.0f} µs, static {static_cpu:.0f} µs "
+            f"(static/page {static_cpu / page_cpu:.2f}; medians of the rounds)"
+        )
         row = (
             f"| {today} | {args.machine} | wrk -t{args.wrk_threads} -c{args.wrk_connections}, "
             f"{args.wrk_workers} sync workers | {page:.0f} | {static:.0f} | {ratio:.2f} | "
-            f"{spread[0]:.2f}–{spread[-1]:.2f} | {wrk_load} |"
+            f"{spread[0]:.2f}–{spread[-1]:.2f} | {page_cpu:.0f} / {static_cpu:.0f} ({static_cpu / page_cpu:.2f}) | "
+            f"{wrk_load} |"
         )
         log(f"load average {wrk_load}\nRow for docs/benchmarks.md:\n" + row)
         rows.append((row, WRK_MARKER))

@@ -179,6 +179,15 @@ def expect_redirect(path: str, status: int, location: str, content: bytes) -> No
         raise RuntimeError(f"POST {path}: redirected to {location}, not to a receipt")
 
 
+def workers_cpu_seconds(master: int) -> float:
+    """User + system CPU seconds used so far by the gunicorn workers (the children of `master`)."""
+    ticks = 0
+    for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def measure(client: FormClient, path: str, label: str, numbers: itertools.count, seconds: float) -> tuple[float, int]:
     """Requests per second of sequential POSTs to `path` during `seconds`, each with a new text, and
     how many were sent."""
@@ -342,6 +351,7 @@ def main() -> int:
         load_before = load_average()
         sent = dict.fromkeys(SIDES, 0)
         rates: dict[str, list[float]] = {name: [] for name in SIDES}
+        cpu: dict[str, list[float]] = {name: [] for name in SIDES}  # the worker's CPU µs per request
         log(f"load average before the rounds {load_before}")
         log(
             f"{'round':>5} {'form req/s':>11} {'rows req/s':>11} {'baseline req/s':>15} "
@@ -353,7 +363,9 @@ def main() -> int:
             if index % 2:
                 order = order[::-1]
             for name in order:
+                cpu_before = workers_cpu_seconds(server.pid)
                 rate, count = measure(client, targets[name], name, numbers, args.seconds)
+                cpu[name].append((workers_cpu_seconds(server.pid) - cpu_before) / count * 1e6)
                 rates[name].append(rate)
                 sent[name] += count
             log(
@@ -418,10 +430,16 @@ def main() -> int:
         f"rounds {round_ratios[0]:.2f}–{round_ratios[-1]:.2f}), "
         f"form/baseline {old_ratio:.2f}, rows/baseline {rows / baseline:.2f}"
     )
+    form_cpu, rows_cpu, baseline_cpu = (statistics.median(cpu[name]) for name in SIDES)
+    log(
+        f"worker's CPU per request: form {form_cpu:.0f} µs, rows {rows_cpu:.0f} µs, baseline {baseline_cpu:.0f} µs "
+        f"(rows/form {rows_cpu / form_cpu:.2f}, baseline/form {baseline_cpu / form_cpu:.2f}; medians of the rounds)"
+    )
     today = datetime.date.today().isoformat()
     row = (
         f"| {today} | {args.machine} | {form:.0f} | {rows:.0f} | {baseline:.0f} | {ratio:.2f} "
-        f"({round_ratios[0]:.2f}–{round_ratios[-1]:.2f}) | {old_ratio:.2f} | {load_before} → {load_after} |"
+        f"({round_ratios[0]:.2f}–{round_ratios[-1]:.2f}) | {old_ratio:.2f} | {form_cpu:.0f} / {rows_cpu:.0f} / "
+        f"{baseline_cpu:.0f} ({rows_cpu / form_cpu:.2f}) | {load_before} → {load_after} |"
     )
     log("Row for docs/benchmarks.md:\n" + row)
     if ratio < args.min_ratio:

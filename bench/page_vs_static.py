@@ -105,8 +105,9 @@ def wrk_rate(
     out = result.stdout
     if result.returncode != 0:
         raise RuntimeError(f"wrk {path} exited with {result.returncode}: {result.stderr.strip() or out[-300:]}")
-    if "Non-2xx" in out:
-        raise RuntimeError(f"wrk {path}: {re.search(r'Non-2xx.*', out).group(0)}")
+    non_2xx = re.search(r"Non-2xx.*", out)
+    if non_2xx:
+        raise RuntimeError(f"wrk {path}: {non_2xx.group(0)}")
     errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
     if errors and (int(errors.group(1)) or int(errors.group(4))):
         raise RuntimeError(f"wrk {path}: {errors.group(0)}")

@@ -1,7 +1,7 @@
-"""Requests per second of the reader's feedback form POST, every protection on, against a bare insert.
+"""Requests per second of the reader's feedback form POST, every protection on, against two baselines.
 
-Part 1, the ratio. ONE gunicorn process (1 worker, 1 thread, ROOT_URLCONF=bench.urls) serves both
-sides in the same run, measured in interleaved rounds with a new connection per request:
+Part 1, the ratios. ONE gunicorn process (1 worker, 1 thread, ROOT_URLCONF=bench.urls) serves the
+three sides in the same run, measured in interleaved rounds with a new connection per request:
 
 - **form**: POST /nb/tilbakemelding/ as a browser sends it after opening the form from a pathway
   page's link: CSRF cookie and token, the signed start time (`started`) and the link's context
@@ -10,12 +10,16 @@ sides in the same run, measured in interleaved rounds with a new connection per 
   written and handed to the broker after commit). The rate-limit counter in Redis runs on every
   request (FEEDBACK_PER_MINUTE=1000000 so it never refuses), the start time is checked
   (FEEDBACK_MIN_SECONDS=0: still present, signed and unexpired, just not "too fast");
-- **baseline**: POST /bench/baseline-feedback/ (bench/baseline.py), the same body into the same
-  FeedbackForm and one ChangeProposal insert, nothing else.
+- **rows** (the three-row baseline, the target's): POST /bench/baseline-feedback-rows/
+  (bench/baseline.py), the same body into the same FeedbackForm, the link's context resolved as the
+  form does, and the same three rows the form writes (ChangeProposal, Submission, the receipt's
+  Notification outbox row) in one transaction; no protections, no history, no broker hand-over;
+- **baseline** (the one-row baseline, the old target's): POST /bench/baseline-feedback/, the same
+  body into the same FeedbackForm and one ChangeProposal insert, nothing else.
 
 The real Redis is the cache and the Celery broker (REDIS_URL=CELERY_BROKER_URL=redis://127.0.0.1:6379/14,
 a CACHE_KEY_PREFIX of its own per run), the database a throwaway PostgreSQL one. Exits 1 when the
-ratio form/baseline is below --min-ratio (0.8).
+ratio form/rows is below --min-ratio (0.8); form/baseline is printed and recorded beside it.
 
 Part 2, the loss test. gunicorn restarted with 4 workers; 1,000 POSTs of the real form (distinct
 texts) from 8 client threads; the ChangeProposal count after must be the count before plus the
@@ -63,10 +67,12 @@ from bench.common import (  # noqa: E402 - after the path above, when run as a s
     wait_until_up,
 )
 
-ROWS_MARKER = "<!-- feedback rows: `bench/feedback_post.py --record` adds a row above this line -->"
+ROWS_MARKER = "<!-- feedback three-row rows: `bench/feedback_post.py --record` adds a row above this line -->"
 LOSS_MARKER = "<!-- feedback loss tests: `bench/feedback_post.py --record` adds a line above this line -->"
 FORM_PATH = "/nb/tilbakemelding/"
 BASELINE_PATH = "/bench/baseline-feedback/"
+ROWS_PATH = "/bench/baseline-feedback-rows/"
+SIDES = ("form", "rows", "baseline")
 BROKER_QUEUE = "celery"  # Celery's default queue: a Redis list in the broker's database
 
 # Run inside `manage.py shell -c`: make sure a published pathway exists and print the feedback link
@@ -173,6 +179,15 @@ def expect_redirect(path: str, status: int, location: str, content: bytes) -> No
         raise RuntimeError(f"POST {path}: redirected to {location}, not to a receipt")
 
 
+def workers_cpu_seconds(master: int) -> float:
+    """User + system CPU seconds used so far by the gunicorn workers (the children of `master`)."""
+    ticks = 0
+    for pid in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def measure(client: FormClient, path: str, label: str, numbers: itertools.count, seconds: float) -> tuple[float, int]:
     """Requests per second of sequential POSTs to `path` during `seconds`, each with a new text, and
     how many were sent."""
@@ -254,11 +269,16 @@ def loss_test(client: FormClient, store: Store, posts: int, clients: int) -> dic
     return {"before": before, "after": after, "outcomes": outcomes, "elapsed": elapsed, "distinct": distinct}
 
 
+def load_average() -> str:
+    """The machine's 1, 5 and 15 minute load averages, as `uptime` shows them."""
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument("--seconds", type=float, default=2.0, help="seconds per round and side (default 2)")
-    parser.add_argument("--min-ratio", type=float, default=0.8, help="fail below this form/baseline ratio")
+    parser.add_argument("--min-ratio", type=float, default=0.8, help="fail below this form/three-row ratio")
     parser.add_argument("--posts", type=int, default=1000, help="POSTs in the loss test (default 1000)")
     parser.add_argument("--clients", type=int, default=8, help="client threads in the loss test (default 8)")
     parser.add_argument("--loss-workers", type=int, default=4, help="gunicorn workers in the loss test (default 4)")
@@ -324,35 +344,52 @@ def main() -> int:
         client = FormClient(port, form_link, run_id)
         context = {k: v for k, v in client.hidden.items() if k not in {"csrfmiddlewaretoken", "started"} and v}
         log(f"Form {form_link}: hidden fields {context}; gunicorn 1 worker, 1 thread")
-        targets = {"form": FORM_PATH, "baseline": BASELINE_PATH}
+        targets = {"form": FORM_PATH, "rows": ROWS_PATH, "baseline": BASELINE_PATH}
         for name, path in targets.items():  # warm-up: imports, connections, the broker connection
             measure(client, path, name, numbers, 0.5)
         start_counts = store.counts()
-        sent = {"form": 0, "baseline": 0}
-        rates: dict[str, list[float]] = {"form": [], "baseline": []}
-        log(f"{'round':>5} {'form req/s':>11} {'baseline req/s':>15} {'ratio':>6}")
+        load_before = load_average()
+        sent = dict.fromkeys(SIDES, 0)
+        rates: dict[str, list[float]] = {name: [] for name in SIDES}
+        cpu: dict[str, list[float]] = {name: [] for name in SIDES}  # the worker's CPU µs per request
+        log(f"load average before the rounds {load_before}")
+        log(
+            f"{'round':>5} {'form req/s':>11} {'rows req/s':>11} {'baseline req/s':>15} "
+            f"{'form/rows':>10} {'form/base':>10}"
+        )
         for index in range(args.rounds):
-            order = ["form", "baseline"] if index % 2 == 0 else ["baseline", "form"]
+            # Each side goes first, second and third in turn.
+            order = SIDES[index % 3 :] + SIDES[: index % 3]
+            if index % 2:
+                order = order[::-1]
             for name in order:
+                cpu_before = workers_cpu_seconds(server.pid)
                 rate, count = measure(client, targets[name], name, numbers, args.seconds)
+                cpu[name].append((workers_cpu_seconds(server.pid) - cpu_before) / count * 1e6)
                 rates[name].append(rate)
                 sent[name] += count
             log(
-                f"{index + 1:>5} {rates['form'][-1]:>11.0f} {rates['baseline'][-1]:>15.0f} "
-                f"{rates['form'][-1] / rates['baseline'][-1]:>6.2f}"
+                f"{index + 1:>5} {rates['form'][-1]:>11.0f} {rates['rows'][-1]:>11.0f} {rates['baseline'][-1]:>15.0f} "
+                f"{rates['form'][-1] / rates['rows'][-1]:>10.2f} {rates['form'][-1] / rates['baseline'][-1]:>10.2f}"
             )
+        load_after = load_average()
         time.sleep(0.5)
         end_counts = store.counts()
         done = {key: end_counts[key] - start_counts[key] for key in end_counts}
         log(
-            f"During the rounds: {sent['form']} form POSTs, {sent['baseline']} baseline POSTs; "
-            f"{done['proposals']} proposals, {done['submissions']} submissions, {done['outbox']} outbox rows, "
-            f"{done['handed_over']} tasks handed to the broker; {store.rate_limit_keys()} rate-limit key(s) "
-            "under this run's prefix"
+            f"During the rounds: {sent['form']} form POSTs, {sent['rows']} three-row POSTs, {sent['baseline']} "
+            f"one-row POSTs; {done['proposals']} proposals, {done['submissions']} submissions, "
+            f"{done['outbox']} outbox rows, {done['handed_over']} tasks handed to the broker; "
+            f"{store.rate_limit_keys()} rate-limit key(s) under this run's prefix; load average {load_after}"
         )
-        if done["submissions"] != sent["form"] or done["proposals"] != sent["form"] + sent["baseline"]:
+        written = sent["form"] + sent["rows"]
+        if (
+            done["submissions"] != written
+            or done["outbox"] < sent["rows"]
+            or done["proposals"] != written + sent["baseline"]
+        ):
             raise RuntimeError("the rows written do not match the POSTs answered")
-        if done["outbox"] != sent["form"] or done["handed_over"] != sent["form"]:
+        if done["outbox"] != written or done["handed_over"] != sent["form"]:
             log("WARNING: not every form POST wrote an outbox row and handed it to the broker")
         stop_server(server)
         server = None
@@ -381,18 +418,32 @@ def main() -> int:
         shutil.rmtree(tmp, ignore_errors=True)
 
     failed = False
-    form = statistics.median(rates["form"])
-    baseline = statistics.median(rates["baseline"])
-    ratio = form / baseline
+    form, rows, baseline = (statistics.median(rates[name]) for name in SIDES)
+    ratio, old_ratio = form / rows, form / baseline
+    round_ratios = sorted(f / r for f, r in zip(rates["form"], rates["rows"], strict=True))
     log("")
     log(f"form     {form:8.0f} req/s  (median of {args.rounds} rounds of {args.seconds:g} s)")
-    log(f"baseline {baseline:8.0f} req/s")
-    log(f"ratio form/baseline {ratio:.2f} (minimum {args.min_ratio:g})")
+    log(f"rows     {rows:8.0f} req/s  (three-row baseline)")
+    log(f"baseline {baseline:8.0f} req/s  (one-row baseline)")
+    log(
+        f"ratio form/rows {ratio:.2f} (minimum {args.min_ratio:g}; "
+        f"rounds {round_ratios[0]:.2f}–{round_ratios[-1]:.2f}), "
+        f"form/baseline {old_ratio:.2f}, rows/baseline {rows / baseline:.2f}"
+    )
+    form_cpu, rows_cpu, baseline_cpu = (statistics.median(cpu[name]) for name in SIDES)
+    log(
+        f"worker's CPU per request: form {form_cpu:.0f} µs, rows {rows_cpu:.0f} µs, baseline {baseline_cpu:.0f} µs "
+        f"(rows/form {rows_cpu / form_cpu:.2f}, baseline/form {baseline_cpu / form_cpu:.2f}; medians of the rounds)"
+    )
     today = datetime.date.today().isoformat()
-    row = f"| {today} | {args.machine} | {form:.0f} | {baseline:.0f} | {ratio:.2f} |"
+    row = (
+        f"| {today} | {args.machine} | {form:.0f} | {rows:.0f} | {baseline:.0f} | {ratio:.2f} "
+        f"({round_ratios[0]:.2f}–{round_ratios[-1]:.2f}) | {old_ratio:.2f} | {form_cpu:.0f} / {rows_cpu:.0f} / "
+        f"{baseline_cpu:.0f} ({rows_cpu / form_cpu:.2f}) | {load_before} → {load_after} |"
+    )
     log("Row for docs/benchmarks.md:\n" + row)
     if ratio < args.min_ratio:
-        log(f"FAIL: the form answers fewer than {args.min_ratio:g} × the POSTs of the baseline")
+        log(f"FAIL: the form answers fewer than {args.min_ratio:g} × the POSTs of the three-row baseline")
         failed = True
     line = None
     if loss is not None:

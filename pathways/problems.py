@@ -92,6 +92,8 @@ def problem(status: int, detail: str | None = None, errors: dict[str, list[str]]
         "status": status,
         "detail": str(detail if detail is not None else DETAILS.get(status, "")),
     }
+    if errors is None and status == 400:
+        errors = {"non_field_errors": [body["detail"]]}  # a 400 always says what, as the schema has it
     if errors is not None:
         body["errors"] = errors
     return body

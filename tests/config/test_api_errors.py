@@ -228,3 +228,15 @@ def test_a_field_no_action_takes_is_refused(editor_client, pathway, partnership_
     )
     assert list(assert_problem(response, 400)["errors"]) == ["reasn"]
     assert ChangeProposal.objects.get(pk=proposal.pk).state == "new"
+
+
+def test_field_messages_are_in_nynorsk_too(editor_client, pathway, partnership_a):
+    from tests.support import make_proposal
+
+    proposal = make_proposal(partnership=partnership_a)
+    url = f"/api/v1/proposals/{proposal.pk}/transitions/"
+    nn = editor_client.post(url, {"action": "reject"}, "application/json", headers={"Accept-Language": "nn"})
+    assert assert_problem(nn, 400)["errors"] == {"reason": ["Feltet må fyllast ut."]}
+    assert nn.json()["title"] == "Ugyldig førespurnad"
+    nb = editor_client.post(url, {"action": "reject"}, "application/json")
+    assert nb.json()["errors"] == {"reason": ["Feltet må fylles ut."]}

@@ -18,10 +18,14 @@ from rest_framework.authtoken.models import Token
 from schemathesis.config import SchemathesisConfig
 
 from config.wsgi import application
+from governance.models import ChangeProposal, ProposalKind, ProposalSource
 from tests.support import make_proposal
 
 SEED = 20261202
 EXAMPLES_PER_OPERATION = 50
+# The proposal the proposals API is called about: its id is pinned, so that the detail and the
+# transitions reach a real proposal (an id drawn at random is a 404 every time) and move it on.
+PROPOSAL_ID = 4242
 
 CONFIG = SchemathesisConfig.from_dict(
     {
@@ -33,6 +37,7 @@ CONFIG = SchemathesisConfig.from_dict(
             "database": "none",  # nothing kept between runs: the same examples every time
         },
         "checks": {"enabled": True},
+        "parameters": {"path.id": PROPOSAL_ID},
         "phases": {"examples": {"enabled": True}, "coverage": {"enabled": True}, "fuzzing": {"enabled": True}},
     }
 )
@@ -48,7 +53,17 @@ def published_data(db, pathway, editor, partnership_a, settings):
     the editor's token; and the request signals that would close the test's database connection
     unhooked, as Django's own test client does."""
     settings.FEEDBACK_PER_MINUTE = 1_000_000  # the limit is tested in tests/feedback; here it would hide the rest
-    make_proposal(partnership=partnership_a, pathway=pathway, version=pathway.current_version)
+    make_proposal(partnership=partnership_a, pathway=pathway)
+    ChangeProposal.objects.create(
+        pk=PROPOSAL_ID,
+        source=ProposalSource.READER,
+        kind=ProposalKind.ERROR,
+        language="nb",
+        description="Telefonnummeret til BUP er feil.",
+        partnership=partnership_a,
+        pathway=pathway,
+        version=pathway.current_version,
+    )
     Token.objects.create(user=editor)
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)

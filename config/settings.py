@@ -350,13 +350,21 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
-    "PAGE_SIZE": 50,
+    # Bounded pages (limit 1–100, offset 0–1,000,000); anything outside is a 400 problem.
+    "DEFAULT_PAGINATION_CLASS": "pathways.pagination.LimitOffsetPagination",
     "UNAUTHENTICATED_USER": None,
+    # Every error as RFC 9457 problem details (application/problem+json), in the request's language.
+    "EXCEPTION_HANDLER": "pathways.problems.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Samhandlingsforløp API",
-    "DESCRIPTION": "The published collaboration pathways (read-only), reader feedback, and change proposals for staff.",
+    "DESCRIPTION": (
+        "The published collaboration pathways (read-only), reader feedback, and change proposals for staff.\n\n"
+        "Every error is `application/problem+json` (RFC 9457): `type`, `title`, `status`, `detail`, and for a "
+        "400 `errors`, field name → messages. Messages are in the language of the `Accept-Language` header: "
+        "nynorsk (`nn`) when asked for, bokmål (`nb`) otherwise. Pages: `limit` 1–100 (default 50), "
+        "`offset` 0–1,000,000; a value outside, or a parameter given twice, is a 400."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
 }

@@ -34,5 +34,7 @@ urlpatterns += i18n_patterns(
     prefix_default_language=True,
 )
 
+handler400 = "pathways.views.bad_request"
+handler403 = "pathways.views.permission_denied"
 handler404 = "pathways.views.page_not_found"
 handler500 = "pathways.views.server_error"

@@ -12,7 +12,8 @@ import logging
 import re
 from typing import Any
 
-from django.core.validators import RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -26,8 +27,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from governance.models import ProposalKind, ProposalState
-from pathways.api import ErrorSerializer
 from pathways.models import LANGUAGE_CODES
+from pathways.problems import SLUG, WHITESPACE, problem_response, problem_responses
 
 from .context import resolve_context
 from .forms import DESCRIPTION_MAX_LENGTH, QUOTE_MAX_LENGTH, SUGGESTION_MAX_LENGTH, FeedbackForm
@@ -66,36 +67,51 @@ class SubmitterRoleField(serializers.ChoiceField):
         super().__init__(choices=SubmitterRole.choices, allow_blank=True, **kwargs)
 
 
+# What the form refuses, as patterns the schema can carry: no NUL and no U+FFFD (what unreadable bytes
+# become) anywhere, and for the required text at least one character that is not whitespace.
+TEXT = RegexValidator(r"^[^\x00\ufffd]*$")
+REQUIRED_TEXT = RegexValidator(rf"^[^\x00\ufffd]*[^\x00\ufffd{WHITESPACE}][^\x00\ufffd]*$")
+
+
+def _optional_text(max_length: int, **kwargs: Any) -> serializers.CharField:
+    return serializers.CharField(
+        max_length=max_length, required=False, allow_blank=True, allow_null=True, validators=[TEXT], **kwargs
+    )
+
+
 class FeedbackSubmitSerializer(serializers.Serializer):
+    # Lengths count every character sent, spaces at either end too.
     kind = ProposalKindField()
     description = serializers.CharField(
-        max_length=DESCRIPTION_MAX_LENGTH, help_text="What is wrong or what should change. Stored as typed."
+        max_length=DESCRIPTION_MAX_LENGTH,
+        min_length=1,
+        validators=[REQUIRED_TEXT],
+        help_text="What is wrong or what should change. Stored as typed.",
     )
-    suggested_text = serializers.CharField(max_length=SUGGESTION_MAX_LENGTH, required=False, allow_blank=True)
-    quote = serializers.CharField(
-        max_length=QUOTE_MAX_LENGTH, required=False, allow_blank=True, help_text="The text the feedback concerns."
+    suggested_text = _optional_text(SUGGESTION_MAX_LENGTH)
+    quote = _optional_text(QUOTE_MAX_LENGTH, help_text="The text the feedback concerns.")
+    role = SubmitterRoleField(
+        required=False, allow_null=True, help_text="Who the reader is; empty: would rather not say."
     )
-    role = SubmitterRoleField(required=False, help_text="Who the reader is; empty: would rather not say.")
     email = serializers.EmailField(
         max_length=254,
         required=False,
         allow_blank=True,
+        allow_null=True,
         help_text="For a receipt and follow-up. Never returned by the API.",
     )
-    partnership = serializers.SlugField(
-        required=False, allow_blank=True, help_text="The slug of the health partnership it concerns."
+    partnership = serializers.RegexField(
+        r"^([-a-zA-Z0-9_]{1,100})?$",
+        required=False,
+        allow_null=True,
+        help_text="The slug of the health partnership it concerns; empty: the common text. "
+        "A slug no partnership has is a 409.",
     )
-    forlop = serializers.CharField(max_length=200, required=False, help_text="The pathway's slug.")
-    seksjon = serializers.CharField(max_length=200, required=False, help_text="The section's slug (its anchor).")
-    versjon = serializers.CharField(
-        max_length=50, required=False, help_text='The version the reader saw: "2026" or "2026.1".'
-    )
-    lokal = serializers.CharField(
-        max_length=200, required=False, help_text="The slug of the partnership whose local adaptation was read."
-    )
-    side = serializers.CharField(
-        max_length=1000, required=False, help_text="The address (http or https) of the page the reader came from."
-    )
+    forlop = _optional_text(200, help_text="The pathway's slug.")
+    seksjon = _optional_text(200, help_text="The section's slug (its anchor).")
+    versjon = _optional_text(50, help_text='The version the reader saw: "2026" or "2026.1".')
+    lokal = _optional_text(200, help_text="The slug of the partnership whose local adaptation was read.")
+    side = _optional_text(1000, help_text="The address (http or https) of the page the reader came from.")
 
 
 class FeedbackReceiptSerializer(serializers.Serializer):
@@ -114,15 +130,6 @@ class FeedbackStatusSerializer(serializers.Serializer):
     withdrawn = serializers.BooleanField(help_text="The reader withdrew it.")
 
 
-class FeedbackErrorsSerializer(serializers.Serializer):
-    # DRF's metaclass takes declared fields off the class, so this field does not replace
-    # Serializer.errors; the stubs cannot tell.
-    errors = serializers.DictField(  # type: ignore[assignment]
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="Field name (or `non_field_errors`, or `lang`) → messages in the language asked for.",
-    )
-
-
 # --- Views -------------------------------------------------------------------------------------
 
 LANG = OpenApiParameter(
@@ -133,26 +140,32 @@ LANG = OpenApiParameter(
     "Default: from the Accept-Language header, else nb.",
 )
 TOKEN = OpenApiParameter(
-    "token", OpenApiTypes.STR, OpenApiParameter.PATH, description="The token given when the feedback was sent."
+    "token",
+    {"type": "string", "pattern": f"^[A-Za-z0-9_-]{{1,{TOKEN_MAX_LENGTH}}}$"},
+    OpenApiParameter.PATH,
+    description="The token given when the feedback was sent.",
 )
-ERRORS = OpenApiResponse(FeedbackErrorsSerializer, description="Invalid input: messages per field.")
 
 
 def _errors(errors: dict[str, list[str]]) -> Response:
-    return Response({"errors": errors}, status=400)
+    return problem_response(400, errors=errors)
 
 
 def _language(request: Request) -> str | None:
-    """`?lang=`, else the Accept-Language header, else bokmål; None for an unknown `lang`."""
-    requested = request.query_params.get("lang")
-    if requested is not None:
-        return requested if requested in LANGUAGE_CODES else None
+    """`?lang=`, else the Accept-Language header, else bokmål; None for an unknown `lang` (or one
+    given twice)."""
+    requested = request.query_params.getlist("lang")
+    if requested:
+        return requested[0] if len(requested) == 1 and requested[0] in LANGUAGE_CODES else None
     language = translation.get_language_from_request(request._request)
     return language if language in LANGUAGE_CODES else "nb"
 
 
-def _language_refused() -> Response:
-    return _errors({"lang": [f"Must be one of: {', '.join(LANGUAGE_CODES)}."]})
+def _language_refused(request: Request) -> Response:
+    # The messages of a refused `lang` are in the header's language.
+    language = translation.get_language_from_request(request._request)
+    with translation.override(language if language in LANGUAGE_CODES else "nb"):
+        return _errors({"lang": [_("Must be nb or nn.")]})
 
 
 class _BodyTooLarge(Exception):
@@ -175,17 +188,34 @@ def _read_body(request: Request) -> bytes:
 
 
 def _form_data(payload: dict[str, Any]) -> tuple[dict[str, str], dict[str, list[str]]]:
-    """The known fields as the strings the form expects, and errors for values that are not text."""
+    """The known fields as the strings the form expects, and errors for values that are not text
+    (null counts as absent, as the schema says)."""
     data, errors = {}, {}
     for name in FIELDS:
         value = payload.get(name)
         if value is None:
             continue
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
+        if not isinstance(value, str):
             errors[name] = [str(RegexValidator.message)]
             continue
-        data[name] = _SURROGATES.sub("\ufffd", str(value))
+        data[name] = _SURROGATES.sub("\ufffd", value)
     return data, errors
+
+
+def _too_long(form: FeedbackForm, data: dict[str, str]) -> dict[str, list[str]]:
+    """The form measures text after stripping spaces at either end; the API counts what was sent, as
+    its schema says (maxLength), in the form's words."""
+    errors = {}
+    for name, value in data.items():
+        field = form.fields[name]
+        limit = getattr(field, "max_length", None)
+        if limit is not None and len(value) > limit:
+            try:
+                MaxLengthValidator(limit)(value)
+            except ValidationError as error:
+                message = field.error_messages.get(error.code or "", error.message)
+                errors[name] = [str(message % (error.params or {}))]
+    return errors
 
 
 def _no_store(response: Response, language: str) -> Response:
@@ -215,17 +245,18 @@ class FeedbackSubmit(APIView):
         responses={
             201: OpenApiResponse(FeedbackReceiptSerializer, description="Stored."),
             200: OpenApiResponse(FeedbackReceiptSerializer, description="A duplicate: the first submission."),
-            400: OpenApiResponse(
-                FeedbackErrorsSerializer, description="Invalid input, or a body that is not a JSON object."
+            **problem_responses(
+                s400="Invalid input, or a body that is not a JSON object.",
+                s409="No health partnership has the slug given as `partnership`.",
+                s413="The body is too large.",
+                s429="Too many submissions from this address.",
             ),
-            413: OpenApiResponse(ErrorSerializer, description="The body is too large."),
-            429: OpenApiResponse(ErrorSerializer, description="Too many submissions from this address."),
         },
     )
     def post(self, request: Request) -> Response:
         language = _language(request)
         if language is None:
-            return _language_refused()
+            return _language_refused(request)
         with translation.override(language):
             response = self._submit(request, language)
         return _no_store(response, language)
@@ -234,26 +265,34 @@ class FeedbackSubmit(APIView):
         try:
             body = _read_body(request)
         except _BodyTooLarge:
-            return Response({"detail": f"The request body is larger than {MAX_BODY_BYTES} bytes."}, status=413)
+            return problem_response(
+                413, _("The request body is larger than %(limit)s bytes.") % {"limit": MAX_BODY_BYTES}
+            )
         if feedback_throttled(request._request):
             logger.warning("feedback throttled (api)")
             message = _("You have sent many messages in a short time. Wait a minute and try again; your text is kept.")
-            return Response({"detail": message}, status=429, headers={"Retry-After": "60"})
+            return problem_response(429, message, headers={"Retry-After": "60"})
         try:
             payload = json.loads(body)
         except (ValueError, RecursionError):
             payload = None
         if not isinstance(payload, dict):
-            return _errors({"non_field_errors": ["The body must be a JSON object."]})
+            return _errors({"non_field_errors": [_("The body must be a JSON object.")]})
 
         data, type_errors = _form_data(payload)
         form = FeedbackForm(data, check_timing=False)
-        if not form.is_valid() or type_errors:
+        valid = form.is_valid()
+        too_long = _too_long(form, data)
+        if not valid or type_errors or too_long:
             errors = {
                 "non_field_errors" if name == "__all__" else name: [error["message"] for error in messages]
                 for name, messages in form.errors.get_json_data().items()
             }
-            return _errors(errors | type_errors)
+            errors = too_long | errors | type_errors
+            if set(errors) == {"partnership"} and SLUG.fullmatch(data.get("partnership", "")):
+                # Well formed, but no partnership has it: the data, not the request, is at odds (409).
+                return problem_response(409, errors["partnership"][0])
+            return _errors(errors)
 
         context = resolve_context(data, language)
         submission, created = feedback_submit(
@@ -281,14 +320,13 @@ class FeedbackStatus(APIView):
         parameters=[TOKEN, LANG],
         responses={
             200: FeedbackStatusSerializer,
-            400: OpenApiResponse(FeedbackErrorsSerializer, description="Unknown `lang`."),
-            404: OpenApiResponse(ErrorSerializer, description="No submission with that token."),
+            **problem_responses(s400="Unknown `lang`.", s404="No submission with that token."),
         },
     )
     def get(self, request: Request, token: str) -> Response:
         language = _language(request)
         if language is None:
-            return _language_refused()
+            return _language_refused(request)
         with translation.override(language):
             response = self._status(token)
         return _no_store(response, language)
@@ -298,7 +336,7 @@ class FeedbackStatus(APIView):
         if _TOKEN.fullmatch(token):  # the shape of new_token(): anything else is not looked up
             submission = Submission.objects.select_related("proposal__pathway").filter(token=token).first()
         if submission is None:
-            return Response({"detail": _("No feedback was found for this link.")}, status=404)
+            return problem_response(404, _("No feedback was found for this link."))
         proposal = submission.proposal
         status = {
             "state": proposal.state,

@@ -7,22 +7,31 @@ from typing import Any
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
+    OpenApiExample,
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
 )
 from rest_framework import generics, serializers
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .models import LANGUAGE_CODES, Pathway, Version, VersionKind, VersionSection
-from .pages import current_version_of, published_pathway_or_404, version_by_number
+from .pages import current_version_of, version_by_number
+from .problems import (
+    SLUG_PATTERN,
+    VERSION_NUMBER,
+    VERSION_NUMBER_PATTERN,
+    Problem,
+    problem_responses,
+    query_value,
+)
 from .views import _section_diffs
 
 # --- Serializers -------------------------------------------------------------------------------
@@ -53,14 +62,6 @@ class LocalizedField(serializers.Field):
 class VersionKindField(serializers.ChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(choices=VersionKind.choices, **kwargs)
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-
-
-class LanguageErrorSerializer(serializers.Serializer):
-    lang = serializers.ListField(child=serializers.CharField())
 
 
 class HtmlLinksSerializer(serializers.Serializer):
@@ -156,25 +157,50 @@ class DiffSerializer(serializers.Serializer):
 
 # --- Views -------------------------------------------------------------------------------------
 
-NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No published pathway or version with that slug/number.")
-SLUG = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="The pathway's slug.")
-NUMBER = OpenApiParameter(
-    "number", OpenApiTypes.STR, OpenApiParameter.PATH, description='A version number: "2026" or "2026.1".'
+NOT_FOUND = "No published pathway with that slug, or no such version of it."
+PAGE_REFUSED = "`limit` or `offset` out of bounds, not a whole number, or given twice."
+SLUG = OpenApiParameter(
+    "slug",
+    {"type": "string", "pattern": SLUG_PATTERN},
+    OpenApiParameter.PATH,
+    description="The pathway's slug.",
+    examples=[OpenApiExample("angst", value="angst")],
 )
+NUMBER = OpenApiParameter(
+    "number",
+    {"type": "string", "pattern": VERSION_NUMBER_PATTERN},
+    OpenApiParameter.PATH,
+    description='A version number: "2026" or "2026.1".',
+    examples=[OpenApiExample("2026", value="2026")],
+)
+
+
+def _pathway_or_404(slug: str) -> Pathway:
+    pathway = _published_pathways().filter(slug=slug).first()
+    if pathway is None:
+        raise Problem(404, _("No published pathway has this slug."))
+    return pathway
 
 
 def _version_or_404(pathway: Pathway, number: str) -> Version:
     try:
         return version_by_number(pathway, number)
     except Version.DoesNotExist:
-        raise NotFound(f"Pathway {pathway.slug} has no version {number}.") from None
+        raise Problem(404, _("This pathway has no published version with this number.")) from None
 
 
 def _published_pathways() -> QuerySet[Pathway]:
     return Pathway.objects.filter(current_version__isnull=False).select_related("current_version")
 
 
-@extend_schema_view(get=extend_schema(tags=["pathways"], operation_id="pathways_list", summary="Published pathways"))
+@extend_schema_view(
+    get=extend_schema(
+        tags=["pathways"],
+        operation_id="pathways_list",
+        summary="Published pathways",
+        responses={200: PathwaySerializer(many=True), **problem_responses(s400=PAGE_REFUSED)},
+    )
+)
 class PathwayList(generics.ListAPIView):
     serializer_class = PathwaySerializer
     queryset = _published_pathways()
@@ -186,7 +212,7 @@ class PathwayList(generics.ListAPIView):
         operation_id="pathway_retrieve",
         summary="A pathway with the sections of its current version",
         parameters=[SLUG],
-        responses={200: PathwayDetailSerializer, 404: NOT_FOUND},
+        responses={200: PathwayDetailSerializer, **problem_responses(s404=NOT_FOUND)},
     )
 )
 class PathwayDetail(generics.RetrieveAPIView):
@@ -196,6 +222,12 @@ class PathwayDetail(generics.RetrieveAPIView):
     def get_queryset(self) -> QuerySet[Pathway]:
         return _published_pathways().prefetch_related("current_version__sections")
 
+    def get_object(self) -> Pathway:
+        pathway = self.get_queryset().filter(slug=self.kwargs["slug"]).first()
+        if pathway is None:
+            raise Problem(404, _("No published pathway has this slug."))
+        return pathway
+
 
 @extend_schema_view(
     get=extend_schema(
@@ -203,14 +235,14 @@ class PathwayDetail(generics.RetrieveAPIView):
         operation_id="pathway_versions_list",
         summary="The published versions of a pathway, newest first",
         parameters=[SLUG],
-        responses={200: VersionSerializer(many=True), 404: NOT_FOUND},
+        responses={200: VersionSerializer(many=True), **problem_responses(s400=PAGE_REFUSED, s404=NOT_FOUND)},
     )
 )
 class VersionList(generics.ListAPIView):
     serializer_class = VersionSerializer
 
     def get_queryset(self) -> QuerySet[Version]:
-        pathway = published_pathway_or_404(self.kwargs["slug"])
+        pathway = _pathway_or_404(self.kwargs["slug"])
         return pathway.versions.order_by("-year", "-correction")
 
 
@@ -220,10 +252,10 @@ class VersionDetail(APIView):
         operation_id="pathway_version_retrieve",
         summary="One published version of a pathway with its sections",
         parameters=[SLUG, NUMBER],
-        responses={200: VersionDetailSerializer, 404: NOT_FOUND},
+        responses={200: VersionDetailSerializer, **problem_responses(s404=NOT_FOUND)},
     )
     def get(self, request: Request, slug: str, number: str) -> Response:
-        version = _version_or_404(published_pathway_or_404(slug), number)
+        version = _version_or_404(_pathway_or_404(slug), number)
         return Response(VersionDetailSerializer(version).data)
 
 
@@ -234,22 +266,32 @@ class VersionDiff(APIView):
         summary="Word-by-word changes between two versions, section by section",
         parameters=[
             SLUG,
-            OpenApiParameter("to", OpenApiTypes.STR, description="The newer version. Default: the current one."),
-            OpenApiParameter("from", OpenApiTypes.STR, description="The older version. Default: the one before `to`."),
+            OpenApiParameter(
+                "to",
+                {"type": "string", "pattern": VERSION_NUMBER_PATTERN},
+                description="The newer version. Default: the current one.",
+            ),
+            OpenApiParameter(
+                "from",
+                {"type": "string", "pattern": VERSION_NUMBER_PATTERN},
+                description="The older version. Default: the one before `to`.",
+            ),
             OpenApiParameter("lang", OpenApiTypes.STR, enum=LANGUAGE_CODES, default="nb"),
         ],
         responses={
             200: DiffSerializer,
-            400: OpenApiResponse(LanguageErrorSerializer, description="Unknown `lang`."),
-            404: NOT_FOUND,
+            **problem_responses(
+                s400="Unknown `lang`, a malformed `to` or `from`, or a parameter given twice.", s404=NOT_FOUND
+            ),
         },
     )
     def get(self, request: Request, slug: str) -> Response:
-        language = request.query_params.get("lang", "nb")
+        language = query_value(request, "lang") or "nb"
         if language not in LANGUAGE_CODES:
-            raise ValidationError({"lang": [f"Must be one of: {', '.join(LANGUAGE_CODES)}."]})
-        pathway = published_pathway_or_404(slug)
-        to, from_ = request.query_params.get("to"), request.query_params.get("from")
+            raise ValidationError({"lang": [_("Must be nb or nn.")]})
+        to = query_value(request, "to", pattern=VERSION_NUMBER)
+        from_ = query_value(request, "from", pattern=VERSION_NUMBER)
+        pathway = _pathway_or_404(slug)
         new = _version_or_404(pathway, to) if to else current_version_of(pathway)
         old: Version | None
         if from_:

@@ -1,5 +1,6 @@
 """Reads for the public pages: which version to show, and its sections in page order."""
 
+import re
 import time
 from dataclasses import dataclass
 
@@ -20,10 +21,14 @@ class PageSection:
     is_local: bool = False
 
 
+_NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
 def version_by_number(pathway: Pathway, number: str) -> Version:
-    year, _sep, correction = number.partition(".")
-    if not year.isdigit() or (correction and not correction.isdigit()) or len(number) > 12:
+    # ASCII digits only: str.isdigit() is true of "²" and "٢", which int() reads differently or not at all.
+    if len(number) > 12 or not _NUMBER.fullmatch(number):
         raise Version.DoesNotExist
+    year, _sep, correction = number.partition(".")
     return Version.objects.get(pathway=pathway, year=int(year), correction=int(correction or 0))
 
 

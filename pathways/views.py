@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlencode
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import get_language
+from django.views import defaults
 from django.views.decorators.http import require_safe
 
 from .diffing import has_changes, word_diff
@@ -36,6 +38,7 @@ from .pages import (
     published_pathway_or_404,
     version_by_number,
 )
+from .problems import api_problem_response, is_api_request
 from .services import version_export, version_export_markdown
 
 
@@ -354,20 +357,46 @@ def pathway_download(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
+# Under /api/ every error is a problem (application/problem+json), also those that never reach a
+# DRF view: an address no route matches, an unhandled error (pathways.problems).
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if is_api_request(request):
+        return api_problem_response(request, 404)
     return HttpResponse(render_to_string("404.html", request=request), status=404)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's answer to a suspicious request (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, a bad Host)."""
+    if is_api_request(request):
+        return api_problem_response(request, 413 if isinstance(exception, RequestDataTooBig) else 400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if is_api_request(request):
+        return api_problem_response(request, 403)
+    return defaults.permission_denied(request, exception)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """The page for an unhandled error. When the database cannot be reached the reader gets 503,
     "try again in a few minutes", instead of 500. Neither page touches the database, and Django
     calls this inside its `except` block, so `sys.exc_info()` is the error being handled."""
-    if isinstance(sys.exc_info()[1], OperationalError | InterfaceError):
+    unavailable = isinstance(sys.exc_info()[1], OperationalError | InterfaceError)
+    if is_api_request(request):
+        response = api_problem_response(request, 503 if unavailable else 500)
+    elif unavailable:
         response = HttpResponse(render_to_string("503.html"), status=503)
+    else:
+        return HttpResponse(render_to_string("500.html"), status=500)
+    if unavailable:
         response["Retry-After"] = "120"
-        return response
-    return HttpResponse(render_to_string("500.html"), status=500)
+    return response
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    if is_api_request(request):
+        return api_problem_response(request, 403)
     return HttpResponse(render_to_string("403_csrf.html", request=request), status=403)

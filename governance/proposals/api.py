@@ -15,7 +15,7 @@ are null and `text_withheld` is true until a triager has redacted it.
 
 from collections.abc import Sequence
 from contextlib import suppress
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 from django.utils.cache import add_never_cache_headers
@@ -36,9 +36,18 @@ from rest_framework.views import APIView
 from governance.models import ChangeProposal, ProposalKind, ProposalSource, ProposalState, RejectReason
 from governance.proposals.selectors import proposal_or_404, proposals_visible_to, text_is_hidden
 from governance.proposals.services import NotPermitted, TransitionRefused, proposal_merge, proposal_transition
-from pathways.api import ErrorSerializer
 from pathways.models import LANGUAGE_CODES, LocalAdaptation, Partnership, Pathway, Version
 from pathways.pages import version_by_number
+from pathways.problems import (
+    SLUG,
+    SLUG_PATTERN,
+    VERSION_NUMBER_PATTERN,
+    WHITESPACE,
+    Problem,
+    problem_responses,
+    query_int,
+    query_value,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -67,6 +76,7 @@ TRANSITION_FIELDS: dict[str, dict[str, bool]] = {
 }
 ARGUMENT_FIELDS = ("comment", "reason", "other", "version", "adaptation")
 COMMENT_MAX_LENGTH = ChangeProposal._meta.get_field("decision_comment").max_length
+BIGINT_MAX = 2**63 - 1
 
 
 def staff_actions(proposal: ChangeProposal, user) -> list[str]:
@@ -142,6 +152,10 @@ class ProposalSerializer(serializers.ModelSerializer):
     partnership: "serializers.SlugRelatedField[Partnership]" = serializers.SlugRelatedField(
         slug_field="slug", read_only=True, allow_null=True, help_text="The health partnership's slug."
     )
+    # A URLField in the model, but empty when the reader came from no external page: "" is no URI.
+    external_url = serializers.CharField(
+        read_only=True, help_text="The external page (http or https) the reader came from; empty when none."
+    )
     text_withheld = serializers.SerializerMethodField(
         help_text="The text may contain personal data and has not been redacted yet: "
         "`description`, `suggested_text` and `quote` are null until it has."
@@ -216,9 +230,19 @@ def _taken_by(name: str, *, required: bool) -> str:
     return ", ".join(action for action, takes in TRANSITION_FIELDS.items() if takes.get(name) is required) or "none"
 
 
+class SentLengthCharField(serializers.CharField):
+    """A CharField whose max_length counts what was sent, spaces at either end too (DRF counts after
+    trimming), so that it means what the schema's maxLength says."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if isinstance(data, str) and self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
 class ProposalTransitionSerializer(serializers.Serializer):
     action = ProposalActionField(help_text="The move to make; each field below says which moves take it.")
-    comment = serializers.CharField(
+    comment = SentLengthCharField(
         max_length=COMMENT_MAX_LENGTH,
         required=False,
         allow_blank=True,
@@ -228,17 +252,19 @@ class ProposalTransitionSerializer(serializers.Serializer):
     reason = RejectReasonField(required=False, help_text=f"Required for: {_taken_by('reason', required=True)}.")
     other = serializers.IntegerField(
         min_value=1,
+        max_value=BIGINT_MAX,
         required=False,
         help_text=f"The id of the open proposal to merge into. Required for: {_taken_by('other', required=True)}.",
     )
-    version = serializers.CharField(
-        max_length=12,
+    version = serializers.RegexField(
+        VERSION_NUMBER_PATTERN.removeprefix("^").removesuffix("$") + r"\Z",
         required=False,
         help_text="The number of the pathway's version that carries the change, such as 2026.1. "
         f"Required for: {_taken_by('version', required=True)}.",
     )
     adaptation = serializers.IntegerField(
         min_value=1,
+        max_value=BIGINT_MAX,
         required=False,
         help_text="The id of the partnership's local adaptation that carries the change. "
         f"Required for: {_taken_by('adaptation', required=True)}.",
@@ -253,13 +279,44 @@ class ProposalTransitionSerializer(serializers.Serializer):
                 errors[name] = [_("This action does not take this field.")]
             elif not given and takes.get(name):
                 errors[name] = [self.fields[name].error_messages["required"]]
+        # Fields no action takes are refused as well, as the schema says (additionalProperties: false):
+        # a misspelt "reasn" is told, not ignored.
+        for name in self.initial_data:
+            if name != "action" and name not in takes and name not in errors:
+                errors[name] = [_("This action does not take this field.")]
         if errors:
             raise ValidationError(errors)
         return data
 
 
-# Field name → messages, as DRF gives them.
-FIELD_ERRORS = {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}}
+def _argument_schema(name: str, *, required: bool) -> dict[str, Any]:
+    if name == "comment":
+        text = rf"^[^\x00]*[^\x00{WHITESPACE}][^\x00]*$" if required else r"^[^\x00]*$"
+        return {"type": "string", "maxLength": COMMENT_MAX_LENGTH, "pattern": text}
+    if name == "reason":
+        return {"type": "string", "enum": RejectReason.values}
+    if name == "version":
+        return {"type": "string", "pattern": VERSION_NUMBER_PATTERN, "example": "2026.1"}
+    return {"type": "integer", "minimum": 1, "maximum": BIGINT_MAX}
+
+
+def transition_request_schema() -> dict[str, Any]:
+    """One variant per action, with exactly the fields it takes (required where it needs them):
+    what the serializer above enforces, in the terms of the schema."""
+    variants = []
+    for action, takes in TRANSITION_FIELDS.items():
+        properties = {"action": {"type": "string", "enum": [action]}}
+        properties |= {name: _argument_schema(name, required=needed) for name, needed in takes.items()}
+        variants.append(
+            {
+                "type": "object",
+                "title": action,
+                "properties": properties,
+                "required": ["action", *(name for name, needed in takes.items() if needed)],
+                "additionalProperties": False,
+            }
+        )
+    return {"oneOf": variants}
 
 
 # --- Views -------------------------------------------------------------------------------------
@@ -272,6 +329,37 @@ class ProposalPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request: Request) -> int:
+        size = query_int(request, self.page_size_query_param, minimum=1, maximum=self.max_page_size)
+        return self.page_size if size is None else size
+
+    def decode_cursor(self, request: Request) -> Any:
+        # Opaque: any string is well formed, and one that is not ours names no page (404, as DRF has it).
+        if not query_value(request, self.cursor_query_param):
+            return None  # an empty cursor is the first page, as no cursor is
+        try:
+            return super().decode_cursor(request)
+        except NotFound:
+            raise Problem(404, _("No page starts here: use the next or previous link of a page.")) from None
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Where a page starts: take it from the `next` or `previous` link.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Proposals per page: 1 to {self.max_page_size}, default {self.page_size}.",
+                "schema": {"type": "integer", "minimum": 1, "maximum": self.max_page_size},
+            },
+        ]
 
 
 class StaffAPIMixin:
@@ -288,10 +376,15 @@ class StaffAPIMixin:
         return response
 
 
-ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The proposal's id.")
-NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No such proposal, or not one the caller may see.")
-UNAUTHENTICATED = OpenApiResponse(ErrorSerializer, description="No valid token or session.")
-CSRF_MISSING = OpenApiResponse(ErrorSerializer, description="A session without the CSRF token (send X-CSRFToken).")
+ID = OpenApiParameter(
+    "id",
+    {"type": "integer", "minimum": 1, "maximum": BIGINT_MAX},
+    OpenApiParameter.PATH,
+    description="The proposal's id.",
+)
+NOT_FOUND = "No such proposal, or not one the caller may see."
+UNAUTHENTICATED = "No valid token or session."
+CSRF_MISSING = "A session without the CSRF token (send X-CSRFToken)."
 
 
 class ProposalList(StaffAPIMixin, generics.ListAPIView):
@@ -306,13 +399,18 @@ class ProposalList(StaffAPIMixin, generics.ListAPIView):
             OpenApiParameter(
                 "state", OpenApiTypes.STR, enum=ProposalState.values, many=True, description="Repeat for several."
             ),
-            OpenApiParameter("pathway", OpenApiTypes.STR, description="The pathway's slug."),
-            OpenApiParameter("partnership", OpenApiTypes.STR, description="The health partnership's slug."),
+            OpenApiParameter("pathway", {"type": "string", "pattern": SLUG_PATTERN}, description="The pathway's slug."),
+            OpenApiParameter(
+                "partnership", {"type": "string", "pattern": SLUG_PATTERN}, description="The health partnership's slug."
+            ),
         ],
         responses={
             200: ProposalSerializer(many=True),
-            400: OpenApiResponse(FIELD_ERRORS, description="Unknown state."),
-            401: UNAUTHENTICATED,
+            **problem_responses(
+                s400="Unknown state, a malformed slug or page size, or a parameter given twice.",
+                s401=UNAUTHENTICATED,
+                s404="A cursor that is not from a `next` or `previous` link.",
+            ),
         },
     )
     def get(self, request: Request, *args, **kwargs) -> Response:
@@ -329,9 +427,9 @@ class ProposalList(StaffAPIMixin, generics.ListAPIView):
             except ValidationError as error:
                 raise ValidationError({"state": error.detail}) from None
             proposals = proposals.filter(state__in=states)
-        if pathway := params.get("pathway"):
+        if pathway := query_value(self.request, "pathway", pattern=SLUG):
             proposals = proposals.filter(pathway__slug=pathway)
-        if partnership := params.get("partnership"):
+        if partnership := query_value(self.request, "partnership", pattern=SLUG):
             proposals = proposals.filter(partnership__slug=partnership)
         return proposals
 
@@ -342,7 +440,7 @@ class ProposalDetail(StaffAPIMixin, APIView):
         operation_id="proposal_retrieve",
         summary="One change proposal",
         parameters=[ID],
-        responses={200: ProposalSerializer, 401: UNAUTHENTICATED, 404: NOT_FOUND},
+        responses={200: ProposalSerializer, **problem_responses(s401=UNAUTHENTICATED, s404=NOT_FOUND)},
     )
     def get(self, request: Request, id: int) -> Response:
         proposal = proposal_or_404(request.user, id)
@@ -362,14 +460,18 @@ class ProposalTransition(StaffAPIMixin, APIView):
             "the caller may not see."
         ),
         parameters=[ID],
-        request=ProposalTransitionSerializer,
+        request={"application/json": transition_request_schema()},
         responses={
             200: OpenApiResponse(ProposalSerializer, description="Done: the proposal as it is now."),
-            400: OpenApiResponse(FIELD_ERRORS, description="Unknown action, or a field missing or out of place."),
-            401: UNAUTHENTICATED,
-            403: CSRF_MISSING,
-            404: NOT_FOUND,
-            409: OpenApiResponse(ErrorSerializer, description="Not possible in the proposal's state."),
+            **problem_responses(
+                s400="Unknown action, or a field missing or out of place.",
+                s401=UNAUTHENTICATED,
+                s403=CSRF_MISSING,
+                s404=NOT_FOUND,
+                s409="Not possible in the proposal's state, or the version or adaptation named is not one "
+                "of the proposal's pathway.",
+                s415="A body that is not JSON.",
+            ),
         },
     )
     def post(self, request: Request, id: int) -> Response:
@@ -403,7 +505,7 @@ class ProposalTransition(StaffAPIMixin, APIView):
         except NotPermitted:
             raise NotFound from None
         except TransitionRefused as refused:
-            return Response({"detail": str(refused)}, status=409)
+            raise Problem(409, str(refused)) from None
         return Response(ProposalSerializer(proposal, context={"request": request}).data)
 
 
@@ -414,7 +516,8 @@ def _version(proposal: ChangeProposal, number: str) -> Version:
     if proposal.pathway is not None:
         with suppress(Version.DoesNotExist):
             return version_by_number(proposal.pathway, number)
-    raise ValidationError({"version": [_("Choose a published version of this pathway.")]})
+    # Well formed but not there: the state of the pathway, not the shape of the request (409).
+    raise Problem(409, _("Choose a published version of this pathway."))
 
 
 def _adaptation(proposal: ChangeProposal, adaptation_id: int) -> LocalAdaptation:
@@ -424,5 +527,5 @@ def _adaptation(proposal: ChangeProposal, adaptation_id: int) -> LocalAdaptation
         pk=adaptation_id, partnership=proposal.partnership_id, pathway=proposal.pathway_id
     ).first()
     if adaptation is None:
-        raise ValidationError({"adaptation": [_("Choose the partnership's adaptation of this pathway.")]})
+        raise Problem(409, _("Choose the partnership's adaptation of this pathway."))
     return adaptation

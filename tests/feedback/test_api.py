@@ -160,7 +160,7 @@ def test_hostile_text_is_stored_as_typed_and_returned_as_json_strings(client, pa
     # A refused value may be echoed in a message: as a JSON string, never as markup.
     refused = send(client, feedback(description="Noe annet.", role=SCRIPT))
     assert refused.status_code == 400
-    assert refused["Content-Type"] == "application/json"
+    assert refused["Content-Type"] == "application/problem+json"
     assert refused["X-Content-Type-Options"] == "nosniff"
     (message,) = refused.json()["errors"]["role"]
     assert SCRIPT in message
@@ -191,7 +191,7 @@ def test_invalid_input_is_400_with_the_forms_messages(client, pathway, fields, f
     body = feedback(**fields)
     response = send(client, body)
     assert response.status_code == 400
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     errors = response.json()["errors"]
     assert errors == form_errors(body)
     assert field in errors
@@ -254,6 +254,8 @@ def test_deeply_nested_json_is_400(client, pathway):
         ({"description": {"tekst": "Feil"}}, "description"),
         ({"kind": True}, "kind"),
         ({"partnership": ["vest"]}, "partnership"),
+        ({"versjon": 2026}, "versjon"),
+        ({"description": 42}, "description"),
     ],
 )
 def test_values_that_are_not_text_are_refused(client, pathway, fields, field):
@@ -263,8 +265,8 @@ def test_values_that_are_not_text_are_refused(client, pathway, fields, field):
     assert_nothing_stored()
 
 
-def test_null_values_count_as_empty_and_numbers_as_text(client, pathway):
-    response = send(client, feedback(email=None, role=None, forlop="angst", versjon=2026))
+def test_null_values_count_as_empty(client, pathway):
+    response = send(client, feedback(email=None, role=None, partnership=None, forlop="angst", versjon="2026"))
     assert response.status_code == 201
     assert ChangeProposal.objects.get().version == pathway.current_version
 
@@ -279,11 +281,19 @@ def test_a_lone_surrogate_is_refused_as_unreadable(client, pathway):
     assert_nothing_stored()
 
 
-def test_an_unknown_partnership_is_refused(client, pathway):
-    for value in ("finnes-ikke", "vest\x00"):
-        response = send(client, feedback(partnership=value))
-        assert response.status_code == 400
-        assert "partnership" in response.json()["errors"]
+def test_an_unknown_partnership_is_409_and_a_malformed_one_400(client, pathway):
+    # A well-formed slug that no partnership has: the schema allows it, the data does not have it.
+    unknown = send(client, feedback(partnership="finnes-ikke"))
+    assert unknown.status_code == 409
+    assert unknown["Content-Type"] == "application/problem+json"
+    assert unknown.json()["detail"] == form_errors(feedback(partnership="finnes-ikke"))["partnership"][0]
+    malformed = send(client, feedback(partnership="vest\x00"))
+    assert malformed.status_code == 400
+    assert "partnership" in malformed.json()["errors"]
+    # With other errors besides, it is one 400 naming them all.
+    both = send(client, feedback(partnership="finnes-ikke", description=""))
+    assert both.status_code == 400
+    assert set(both.json()["errors"]) == {"partnership", "description"}
     assert_nothing_stored()
 
 
@@ -325,8 +335,13 @@ def test_over_the_limit_is_429_and_other_addresses_are_unaffected(client, pathwa
     assert send(client, feedback(description="Andre.")).status_code == 201
     response = send(client, feedback(description="Tredje."))
     assert response.status_code == 429
+    assert response["Content-Type"] == "application/problem+json"
     assert response.json() == {
-        "detail": "Du har sendt mange meldinger på kort tid. Vent et minutt og prøv igjen; teksten din er tatt vare på."
+        "type": "about:blank",
+        "title": "For mange forespørsler",
+        "status": 429,
+        "detail": "Du har sendt mange meldinger på kort tid. Vent et minutt og prøv igjen; "
+        "teksten din er tatt vare på.",
     }
     assert response["Retry-After"] == "60"
     assert ChangeProposal.objects.count() == 2
@@ -401,7 +416,7 @@ def test_status_without_a_known_pathway(client, pathway):
 def test_an_unknown_or_malformed_token_is_404(client, pathway, token):
     response = client.get(f"{URL}{token}/")
     assert response.status_code == 404
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     assert response.json()["detail"]
 
 

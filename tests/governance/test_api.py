@@ -83,7 +83,7 @@ def test_detail_is_404_unless_the_role_may_see_it(client, proposals, user, key, 
         assert response.json()["id"] == proposals[key].pk
     else:
         assert response.status_code == 404
-        assert set(response.json()) == {"detail"}
+        assert set(response.json()) == {"type", "title", "status", "detail"}
 
 
 @pytest.mark.parametrize("key", ["a", "b", "common"])
@@ -310,7 +310,7 @@ def test_filters_do_not_widen_what_a_local_editor_sees(client, partnership_a, pa
 def test_an_unknown_state_is_400(client, proposals, editor):
     response = as_user(client, editor).get(f"{LIST}?state=new&state=lost")
     assert response.status_code == 400
-    assert list(response.json()) == ["state"]
+    assert list(response.json()["errors"]) == ["state"]
 
 
 def test_pages_follow_the_key_and_skip_nothing_when_rows_leave(client, partnership_a, local_a):
@@ -383,9 +383,9 @@ def test_reject_needs_a_reason(client, proposals, local_a):
     client = as_user(client, local_a)
     missing = act(client, proposals["a"], action="reject")
     assert missing.status_code == 400
-    assert list(missing.json()) == ["reason"]
+    assert list(missing.json()["errors"]) == ["reason"]
     unknown = act(client, proposals["a"], action="reject", reason="boring")
-    assert unknown.status_code == 400 and list(unknown.json()) == ["reason"]
+    assert unknown.status_code == 400 and list(unknown.json()["errors"]) == ["reason"]
 
     response = act(client, proposals["a"], action="reject", reason=RejectReason.SPAM, comment="Reklame.")
     assert response.status_code == 200
@@ -401,7 +401,7 @@ def test_decline_needs_a_comment(client, partnership_a, local_a):
     for body in ({"action": "decline"}, {"action": "decline", "comment": "   "}):
         response = act(client, proposal, **body)
         assert response.status_code == 400
-        assert list(response.json()) == ["comment"]
+        assert list(response.json()["errors"]) == ["comment"]
     assert state_of(proposal) == S.DEFERRED
     assert act(client, proposal, action="decline", comment="Ikke aktuelt hos oss.").status_code == 200
     assert state_of(proposal) == S.DECLINED
@@ -421,7 +421,7 @@ def test_decline_needs_a_comment(client, partnership_a, local_a):
 def test_a_field_the_action_does_not_take_is_400(client, proposals, body, refused, editor):
     response = act(as_user(client, editor), proposals["a"], **body)
     assert response.status_code == 400
-    assert list(response.json()) == [refused]
+    assert list(response.json()["errors"]) == [refused]
     assert state_of(proposals["a"]) == S.NEW
 
 
@@ -429,14 +429,14 @@ def test_a_field_the_action_does_not_take_is_400(client, proposals, body, refuse
 def test_an_unknown_action_is_400(client, proposals, action, editor):
     response = act(as_user(client, editor), proposals["a"], action=action)
     assert response.status_code == 400
-    assert list(response.json()) == ["action"]
+    assert list(response.json()["errors"]) == ["action"]
     assert state_of(proposals["a"]) == S.NEW
 
 
 def test_a_body_without_an_action_is_400(client, proposals, editor):
     response = act(as_user(client, editor), proposals["a"])
     assert response.status_code == 400
-    assert list(response.json()) == ["action"]
+    assert list(response.json()["errors"]) == ["action"]
 
 
 def test_a_body_that_is_not_json_is_refused(client, proposals, editor):
@@ -506,20 +506,28 @@ def test_publish_a_quick_fix_in_a_version_of_its_pathway(client, pathway, partne
     assert (response.json()["state"], response.json()["published_in"]) == (S.PUBLISHED, "2026")
 
 
-@pytest.mark.parametrize("version", ["2025", "2026.9", "tull", ""])
-def test_publish_in_a_version_the_pathway_does_not_have_is_400(client, pathway, partnership_a, version, editor):
+@pytest.mark.parametrize("version", ["2025", "2026.9"])
+def test_publish_in_a_version_the_pathway_does_not_have_is_409(client, pathway, partnership_a, version, editor):
     proposal = make_proposal(partnership=partnership_a, pathway=pathway, state=S.QUICK_FIX)
     response = act(as_user(client, editor), proposal, action="publish", version=version)
-    assert response.status_code == 400
-    assert list(response.json()) == ["version"]
+    assert response.status_code == 409
+    assert response.json()["detail"] == "Velg en publisert versjon av dette forløpet."
     assert state_of(proposal) == S.QUICK_FIX
 
 
-def test_publish_a_proposal_without_a_pathway_is_400(client, pathway, partnership_a, editor):
+@pytest.mark.parametrize("version", ["tull", "", "2026.", "²⁰²⁶"])
+def test_publish_in_a_malformed_version_is_400(client, pathway, partnership_a, version, editor):
+    proposal = make_proposal(partnership=partnership_a, pathway=pathway, state=S.QUICK_FIX)
+    response = act(as_user(client, editor), proposal, action="publish", version=version)
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["version"]
+    assert state_of(proposal) == S.QUICK_FIX
+
+
+def test_publish_a_proposal_without_a_pathway_is_409(client, pathway, partnership_a, editor):
     proposal = make_proposal(partnership=partnership_a, state=S.QUICK_FIX)
     response = act(as_user(client, editor), proposal, action="publish", version="2026")
-    assert response.status_code == 400
-    assert list(response.json()) == ["version"]
+    assert response.status_code == 409
 
 
 def test_fixed_locally_in_the_partnerships_own_adaptation(client, pathway, partnership_a, partnership_b, local_a):
@@ -531,8 +539,8 @@ def test_fixed_locally_in_the_partnerships_own_adaptation(client, pathway, partn
     client = as_user(client, local_a)
     for adaptation_id in (others.pk, 999_999):
         refused = act(client, proposal, action="fixed_locally", adaptation=adaptation_id)
-        assert refused.status_code == 400
-        assert list(refused.json()) == ["adaptation"]
+        assert refused.status_code == 409
+        assert refused.json()["detail"] == "Velg tilpasningen helsefellesskapet har gjort av dette forløpet."
     assert state_of(proposal) == S.LOCAL
 
     response = act(client, proposal, action="fixed_locally", adaptation=own.pk, comment="Rettet lokalt.")

@@ -187,7 +187,8 @@ def test_diff_of_the_first_version_shows_every_section_added(client, pathway):
 def test_diff_refuses_an_unknown_language(client, pathway):
     response = client.get("/api/v1/pathways/angst/diff/?lang=en")
     assert response.status_code == 400
-    assert "lang" in response.json()
+    assert response["Content-Type"] == "application/problem+json"
+    assert list(response.json()["errors"]) == ["lang"]
 
 
 # --- Errors and methods ------------------------------------------------------------------------
@@ -210,7 +211,7 @@ def test_diff_refuses_an_unknown_language(client, pathway):
 def test_unknown_pathway_or_version_is_404_json(client, pathway, url):
     response = client.get(url)
     assert response.status_code == 404
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     assert response.json()["detail"]
 
 

@@ -61,6 +61,14 @@ def env_days(name: str, default: list[int]) -> list[int]:
     return sorted(days, reverse=True)
 
 
+def env_url(name: str, default: str) -> str:
+    """An absolute http(s) URL, or empty."""
+    raw = os.environ.get(name, default).strip()
+    if raw and (urlsplit(raw).scheme not in {"http", "https"} or not urlsplit(raw).netloc):
+        raise ImproperlyConfigured(f"{name} must be an http(s) URL, not {raw!r}")
+    return raw
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None or raw == "":
@@ -113,6 +121,10 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
+# In every page's footer (config/context_processors.py): who owns the service, and where its
+# accessibility statement (tilgjengelighetserklæring, e.g. on uustatus.no) is published.
+SERVICE_OWNER = env_str("SERVICE_OWNER", "Helse Fonna HF").strip()
+ACCESSIBILITY_STATEMENT_URL = env_url("ACCESSIBILITY_STATEMENT_URL", "")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -165,6 +177,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "config.context_processors.site_footer",
             ],
         },
     },

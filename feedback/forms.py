@@ -120,7 +120,10 @@ class FeedbackForm(forms.Form):
                 ) from None
             if time.time() - started < settings.FEEDBACK_MIN_SECONDS:
                 raise ValidationError(
-                    _("The form was sent faster than a person can fill it in. Wait a moment and send it again."),
+                    _(
+                        "The form was sent very soon after it was opened. Your text is kept below: "
+                        "wait a moment and send it again."
+                    ),
                     code="too_fast",
                 )
         return cleaned

@@ -192,3 +192,17 @@ def feedback_withdraw_view(request: HttpRequest, token: str) -> HttpResponse:
     response["Cache-Control"] = "private, no-store"
     response["Referrer-Policy"] = "no-referrer"
     return response
+
+
+@require_http_methods(["GET", "HEAD"])
+def privacy_statement(request: HttpRequest) -> HttpResponse:
+    """What the feedback form stores, why, and for how long; linked from every page's footer."""
+    language = current_language()
+    return render(
+        request,
+        "feedback/privacy.html",
+        {
+            **language_context(language, request.get_full_path()),
+            "retention_months": settings.FEEDBACK_RETENTION_MONTHS,
+        },
+    )

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
@@ -143,6 +144,9 @@ def _render_version_page(request: HttpRequest, version: Version, language: str, 
             "groups": _page_groups(sections, feedback_links(language, pathway.slug, version.number)),
             "is_current": is_current,
             **language_context(language, request.path),
+            # Rendered without the request (it is cached), so without config's context processor.
+            "service_owner": settings.SERVICE_OWNER,
+            "accessibility_statement_url": settings.ACCESSIBILITY_STATEMENT_URL,
         },
     ).encode()
     _rendered_pages[key] = body

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # `make run`: migrate, load the demo data, and run web + Celery worker + Celery beat in the
-# foreground. Ctrl-C stops all three.
+# foreground. Ctrl-C stops all three. A worker or beat that dies is reported and started again
+# after RESTART_SECONDS; only the web server's end (or Ctrl-C) stops the script, so a crashed
+# worker never takes the public pages down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p var/mail
+VAR="${VAR_DIR:-var}"
+mkdir -p "$VAR/mail"
 if [ -z "${SECRET_KEY:-}" ]; then
-  [ -s var/secret_key ] || .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
-  SECRET_KEY="$(cat var/secret_key)"
+  [ -s "$VAR/secret_key" ] || .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(50))" > "$VAR/secret_key"
+  SECRET_KEY="$(cat "$VAR/secret_key")"
   export SECRET_KEY
 fi
 # Plain http on this machine: no HTTPS redirect or Secure-only cookies unless asked for.
@@ -18,10 +21,25 @@ export SITE_URL="${SITE_URL:-http://localhost:$PORT}"
 .venv/bin/python manage.py collectstatic --noinput --verbosity 0
 .venv/bin/python manage.py load_demo
 
+RESTART_SECONDS="${RESTART_SECONDS:-2}"
+
+# supervise NAME COMMAND...: runs COMMAND, and each time it exits says so and runs it again.
+supervise() {
+  local name="$1" status
+  shift
+  while true; do
+    status=0
+    "$@" || status=$?
+    echo "run.sh: $name exited with status $status; starting it again in $RESTART_SECONDS s" >&2
+    sleep "$RESTART_SECONDS"
+  done
+}
+
 trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait' INT TERM EXIT
 .venv/bin/gunicorn config.wsgi --bind "127.0.0.1:$PORT" --workers 2 --access-logfile - &
-.venv/bin/celery -A config worker --loglevel INFO --concurrency 2 &
-.venv/bin/celery -A config beat --loglevel INFO --schedule var/celerybeat-schedule &
+web=$!
+supervise worker .venv/bin/celery -A config worker --loglevel INFO --concurrency 2 &
+supervise beat .venv/bin/celery -A config beat --loglevel INFO --schedule "$VAR/celerybeat-schedule" &
 
 cat <<MSG
 
@@ -33,4 +51,4 @@ cat <<MSG
   E-mail is written to var/mail/. Ctrl-C stops web, worker and beat.
 
 MSG
-wait -n
+wait "$web"

@@ -1,9 +1,14 @@
-"""The Celery app. Redis is the broker when REDIS_URL is set, else kombu's filesystem transport in var/broker/."""
+"""The Celery app. Redis is the broker when REDIS_URL is set, else a filesystem transport in var/broker/."""
 
 import os
 
 from celery import Celery
 from celery.schedules import crontab
+from kombu.transport import TRANSPORT_ALIASES
+
+# The embedded default's broker writes each message under a temporary name and renames it into
+# place (workers/broker.py): kombu's own transport lets a worker read a half-written message.
+TRANSPORT_ALIASES["filesystem"] = "workers.broker:Transport"
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 

@@ -14,6 +14,9 @@ import calendar
 import re
 from dataclasses import dataclass
 
+from django.utils import translation
+from django.utils.translation import gettext
+
 __all__ = ["Finding", "find_personal_data", "may_contain_personal_data", "redact"]
 
 NATIONAL_ID = "national_id"
@@ -199,6 +202,13 @@ def find_personal_data(text: str) -> list[Finding]:
 def may_contain_personal_data(*texts: str) -> bool:
     """True if any of the texts (say the feedback's fields) contains something that looks personal."""
     return any(find_personal_data(text) for text in texts if text)
+
+
+def redaction_marker(language: str) -> str:
+    """What stands where personal data was taken out, in the reader's written standard:
+    "[fjernet]" in bokmål, "[fjerna]" in nynorsk."""
+    with translation.override(language):
+        return gettext("[removed]")
 
 
 def redact(text: str, replacement: str = "[fjernet]") -> str:

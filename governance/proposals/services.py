@@ -15,7 +15,7 @@ from reversion.models import Version as HistoryVersion
 
 from governance import permissions as perms
 from governance.models import AuditEntry, ChangeProposal, ProposalSource, ProposalState
-from governance.proposals.personal_data import may_contain_personal_data, redact
+from governance.proposals.personal_data import may_contain_personal_data, redact, redaction_marker
 from governance.signals import proposal_moved
 from pathways.diffing import word_diff
 from pathways.models import Partnership, Pathway, Version
@@ -202,6 +202,7 @@ def _redact_history(proposal: ChangeProposal) -> int:
     Returns how many versions changed. Only the text fields are touched, in the stored JSON as it is,
     so an old version keeps the shape it was saved with."""
     changed = 0
+    marker = redaction_marker(proposal.language)
     for version in HistoryVersion.objects.get_for_object(proposal).select_for_update():
         if version.format != "json":
             # Not written by this project's settings; rather than guess at its format, drop it.
@@ -214,7 +215,7 @@ def _redact_history(proposal: ChangeProposal) -> int:
             fields = stored.get("fields", {})
             for name in SUBMITTER_TEXT_FIELDS:
                 value = fields.get(name)
-                if isinstance(value, str) and (redacted := redact(value)) != value:
+                if isinstance(value, str) and (redacted := redact(value, marker)) != value:
                     fields[name] = redacted
                     dirty = True
         if dirty:
@@ -226,7 +227,8 @@ def _redact_history(proposal: ChangeProposal) -> int:
 
 def proposal_redact_personal_data(*, proposal: ChangeProposal, by: User | None = None) -> ChangeProposal:
     """Replace what looks like personal data (national identity numbers, phone numbers, e-mail
-    addresses) in the submitter's text with "[fjernet]", in the proposal and in every earlier
+    addresses) in the submitter's text with "[fjernet]" ("[fjerna]" in nynorsk: the reader's
+    written standard), in the proposal and in every earlier
     version of it in the history, so the original text is kept nowhere. Sets `redacted_at`.
 
     Running it again changes nothing. A proposal can be redacted in any state: a triager does it
@@ -236,8 +238,9 @@ def proposal_redact_personal_data(*, proposal: ChangeProposal, by: User | None =
         # The history first, so the revision saved below is the only one left with the new text.
         _redact_history(proposal)
         changed = False
+        marker = redaction_marker(proposal.language)
         for name in SUBMITTER_TEXT_FIELDS:
-            redacted = redact(getattr(proposal, name))
+            redacted = redact(getattr(proposal, name), marker)
             if redacted != getattr(proposal, name):
                 setattr(proposal, name, redacted)
                 changed = True

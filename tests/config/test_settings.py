@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.settings import env_bool, env_int, env_list
+from config.settings import env_bool, env_int, env_list, env_url
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -17,6 +17,17 @@ def test_env_bool_refuses_a_value_it_cannot_read(monkeypatch):
     monkeypatch.setenv("SOME_FLAG", "kanskje")
     with pytest.raises(ImproperlyConfigured, match="SOME_FLAG"):
         env_bool("SOME_FLAG", False)
+
+
+def test_env_url_takes_an_http_url_or_nothing(monkeypatch):
+    monkeypatch.setenv("SOME_URL", "https://uustatus.no/nb/erklaringer/publisert/0000")
+    assert env_url("SOME_URL", "") == "https://uustatus.no/nb/erklaringer/publisert/0000"
+    monkeypatch.setenv("SOME_URL", "")
+    assert env_url("SOME_URL", "") == ""
+    for bad in ("uustatus.no/erklaring", "javascript:alert(1)", "ftp://example.no/x"):
+        monkeypatch.setenv("SOME_URL", bad)
+        with pytest.raises(ImproperlyConfigured, match="SOME_URL"):
+            env_url("SOME_URL", "")
 
 
 def test_env_int_refuses_words_and_values_below_the_minimum(monkeypatch):

@@ -381,7 +381,9 @@ def test_form_sent_too_fast_is_refused_and_keeps_the_text(client, pathway, setti
         response = send(client, started=started, description=TEXT)
         html = page(response)
         assert response.status_code == 400
-        assert "raskere enn et menneske" in html.main
+        # Plainly what to do, without suggesting the reader is a robot.
+        assert "Teksten din står nedenfor: vent litt og send det på nytt." in html.main
+        assert "menneske" not in html.main
         assert html.kept("description") == TEXT
         assert nothing_stored()
 

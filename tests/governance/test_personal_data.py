@@ -435,3 +435,15 @@ def test_nothing_is_logged_or_printed(capsys, caplog):
     redact(text)
     assert capsys.readouterr() == ("", "")
     assert caplog.records == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "marker"), [("nb", "[fjernet]"), ("nn", "[fjerna]")])
+def test_redaction_marks_the_text_in_the_readers_written_standard(language, marker):
+    from governance.proposals.services import proposal_redact_personal_data
+    from tests.support import make_proposal
+
+    proposal = make_proposal(description="Ring meg på 912 34 567.", language=language, may_contain_personal_data=True)
+    proposal_redact_personal_data(proposal=proposal)
+    proposal.refresh_from_db()
+    assert proposal.description == f"Ring meg på {marker}."

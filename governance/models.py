@@ -618,6 +618,15 @@ class Decision(models.TextChoices):
     POSTPONE = "postpone", _("postpone to next year")
 
 
+# The decision as a reader is told it: what was done, not the editor's command ("accept").
+DECISION_OUTCOME_LABELS: dict[str, Any] = {
+    Decision.ACCEPT: _("accepted"),
+    Decision.ACCEPT_WITH_CHANGES: _("accepted with changes"),
+    Decision.REJECT: _("rejected"),
+    Decision.POSTPONE: _("postponed to next year"),
+}
+
+
 class RoundItem(models.Model):
     """A proposal's passage through one round: the partnership's comment, the meeting's recorded
     recommendation, the editor's decision and the plain-language line for the public changelog."""
@@ -659,6 +668,12 @@ class RoundItem(models.Model):
 
     def change_summary(self, language: str) -> str:
         return getattr(self, f"change_summary_{language}")
+
+    @property
+    def decision_outcome_label(self) -> str:
+        """The decision in the past tense, for the submitter's status page."""
+        label = DECISION_OUTCOME_LABELS.get(self.decision)
+        return capfirst(str(label)) if label is not None else ""
 
 
 class VoteChoice(models.TextChoices):

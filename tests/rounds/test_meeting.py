@@ -322,3 +322,17 @@ def test_decided_items_stay_in_the_minutes(client, review_round, items, editor):
     html = as_user(client, editor).get(minutes_url(review_round)).content.decode()
     assert f'id="forslag-{items[0].proposal_id}"' in html
     assert seen("accept") in html
+
+
+@pytest.mark.parametrize("language", ["nb", "nn"])
+def test_the_meeting_date_does_not_say_the_meeting_was_held(client, review_round, items, editor, language):
+    """The pack is read before the meeting: the date is given without a tense."""
+    ReviewRound.objects.filter(pk=review_round.pk).update(meeting_on="2027-03-20")
+    client = as_user(client, editor)
+    for path in (
+        f"/{language}/redaksjon/runder/{review_round.year}/motebok/",
+        f"/{language}/redaksjon/runder/{review_round.year}/referat/",
+    ):
+        html = client.get(path).content.decode()
+        assert "Møtedato:" in html
+        assert "ble holdt" not in html and "vart halde" not in html

@@ -39,6 +39,7 @@ from .services import (
     pathway_publish,
     section_update,
 )
+from .signals import staff_home_tasks
 from .views import current_language, render_page
 
 TEXT_FIELDS = ("title_nb", "title_nn", "body_nb", "body_nn")
@@ -106,6 +107,12 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             (p, p.title(language))
             for p in Pathway.objects.filter(current_version__isnull=False).exclude(pk__in=adapted)
         ]
+    # What waits for this person in the apps built on this one (votes left, the filing form).
+    context["tasks"] = [
+        task
+        for _receiver, tasks in staff_home_tasks.send(sender=None, user=user, language=language)
+        for task in tasks or []
+    ]
     return render_page(request, "staff/home.html", context)
 
 

@@ -570,3 +570,26 @@ def test_proposal_in_the_yearly_round_offers_no_triage_moves(client, proposal_a,
     response = as_user(client, editor).get(url(proposal_a))
     assert response.status_code == 200
     assert 'id="action-' not in response.content.decode()
+
+
+# --- The way to the change -------------------------------------------------------------------------
+
+
+def edit_links(response) -> list[str]:
+    return re.findall(r'<a class="edit-section" href="([^"]+)"', response.content.decode())
+
+
+def test_the_responsible_editor_is_linked_to_the_section_to_edit(client, proposal_a, editor):
+    response = as_user(client, editor).get(url(proposal_a))
+    assert edit_links(response) == [f"/nb/redaksjon/forlop/angst/seksjon/{SECTION}/"]
+    assert client.get(edit_links(response)[0]).status_code == 200
+
+
+def test_the_local_editor_is_linked_to_the_partnerships_adaptation(client, proposal_a, local_a):
+    response = as_user(client, local_a).get(url(proposal_a))
+    assert edit_links(response) == [f"/nb/redaksjon/vest/forlop/angst/#{SECTION}"]
+
+
+def test_a_proposal_without_a_pathway_has_no_edit_link(client, editor):
+    response = as_user(client, editor).get(url(make_proposal(pathway=None, description="Generelt innspill.")))
+    assert edit_links(response) == []

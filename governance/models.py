@@ -121,7 +121,9 @@ class ChangeProposal(ConcurrentTransitionMixin, models.Model):
     triaged_at = models.DateTimeField(_("triaged"), null=True, blank=True)
     # The outcome, shown to the submitter and the partnership.
     reject_reason = models.CharField(_("reason"), max_length=30, choices=RejectReason.choices, blank=True)
-    decision_comment = models.TextField(_("comment on the decision"), max_length=5000, blank=True)
+    # What the reader is told with the outcome (the status page, the e-mail). Internal comments are
+    # only in the audit entries.
+    decision_comment = models.TextField(_("note to the reader"), max_length=5000, blank=True)
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged", verbose_name=_("merged into")
     )

@@ -204,6 +204,7 @@ def _page(
         if name in available
     ]
     can_merge = "merge_into" in available
+    merge_search = request.GET.get("finn", "")[:200] if request.method != "POST" else ""
     seen, current = _section_texts(proposal)
     section = current or seen
     submitter_count, merged = _submitters(proposal)
@@ -246,6 +247,9 @@ def _page(
         "can_merge": can_merge,
         "duplicates": proposal_duplicates(proposal, user=user) if can_merge else [],
         "merge_form": bound.get("merge") or MergeForm(prefix="merge"),
+        # The editor finds the proposal to keep by words or number (GET ?finn=), then merges with one click.
+        "merge_search": merge_search,
+        "merge_results": selectors.merge_candidates(proposal, user=user, text=merge_search) if can_merge else [],
         "can_redact": proposal.may_contain_personal_data and proposal.redacted_at is None,
         "redact_form": bound.get("redact") or RedactForm(prefix="redact"),
         "can_assign": (

@@ -207,7 +207,11 @@ def publish(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
                     _("Version %(number)s of “%(title)s” was published.")
                     % {"number": version.number, "title": version.title(language)},
                 )
-                return redirect(reverse("pathways:detail", kwargs={"slug": pathway.slug}))
+                # Governance asks which waiting proposals the version fixes (and goes on to the
+                # pathway when none waits): by the URL's name, since this app knows nothing of it.
+                return redirect(
+                    reverse("governance:version_fixes", kwargs={"slug": pathway.slug, "number": version.number})
+                )
         status = 400
     year = form.cleaned_data.get("year") if form.is_bound else None
     return render_page(

@@ -167,6 +167,20 @@ def _audit(
     )
 
 
+def proposals_fixed_by(*, version: Version, proposal_ids: list[int], by: User) -> list[ChangeProposal]:
+    """Close the proposals a newly published version of their pathway fixes (a minor correction,
+    or one the editor accepted): each is published in `version`, with its audit entry, and its
+    readers are told (the `publish` move, as on the proposal page). All or none."""
+    with transaction.atomic():
+        closed = []
+        for proposal_id in proposal_ids:
+            proposal = ChangeProposal.objects.filter(pk=proposal_id, pathway_id=version.pathway_id).first()
+            if proposal is None:
+                raise NotPermitted
+            closed.append(proposal_transition(proposal_id=proposal_id, action="publish", by=by, version=version))
+    return closed
+
+
 def proposal_merge(*, proposal_id: int, into_id: int, by: User) -> ChangeProposal:
     """Merge a new proposal into another open one the same user may see; the submitters of both are
     told the outcome of the one that remains."""

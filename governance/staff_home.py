@@ -54,7 +54,7 @@ def staff_home_tasks_for(sender, *, user, language: str, **kwargs) -> list[Staff
         tasks.append(
             StaffTask(
                 _("Heard of an error by phone, by e-mail or in a meeting? File it as a change proposal."),
-                _("File a change proposal"),
+                _("Open the form"),
                 reverse("governance:file"),
             )
         )

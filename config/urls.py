@@ -12,6 +12,7 @@ from pathways import views as pathway_views
 urlpatterns = [
     path("", pathway_views.root_redirect),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/feedback/", include("feedback.api_urls")),
     path("api/v1/proposals/", include(proposal_urls.api_urlpatterns)),

@@ -35,6 +35,13 @@ def status_url(submission: Submission) -> str:
         return settings.SITE_URL + reverse("feedback:status", kwargs={"token": submission.token})
 
 
+def pathway_path(*, language: str, pathway_slug: str, section_slug: str = "", partnership_slug: str = "") -> str:
+    """The page the feedback was about, to go back to: the partnership's local page when it came
+    from one, else the common pathway; at the section."""
+    local = f"/{partnership_slug}" if partnership_slug else ""
+    return f"/{language}{local}/forlop/{pathway_slug}/" + (f"#{section_slug}" if section_slug else "")
+
+
 def _fingerprint(*, source: str, context: FeedbackContext, description: str) -> str:
     normalised = " ".join(description.lower().split())
     message = "|".join(
@@ -107,6 +114,15 @@ def feedback_submit(
                         "status_url": status_url(submission),
                         "pathway_title": context.pathway_title(language),
                         "section_title": context.section_title,
+                        "pathway_url": settings.SITE_URL
+                        + pathway_path(
+                            language=language,
+                            pathway_slug=context.pathway.slug,
+                            section_slug=context.section_slug,
+                            partnership_slug=context.partnership.slug if context.partnership else "",
+                        )
+                        if context.pathway
+                        else "",
                     },
                 )
     except IntegrityError:

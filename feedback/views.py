@@ -19,7 +19,7 @@ from pathways.views import current_language, language_context
 from .context import FeedbackContext, resolve_context
 from .forms import FeedbackForm, form_started_token
 from .models import Submission
-from .services import feedback_submit, feedback_withdraw, status_url
+from .services import feedback_submit, feedback_withdraw, pathway_path, status_url
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +136,15 @@ def feedback_status(request: HttpRequest, token: str) -> HttpResponse:
             "proposal": submission.proposal,
             "just_sent": request.GET.get("sendt") == "1",
             "status_url": status_url(submission),
+            # The way back to the page the feedback was about.
+            "pathway_url": pathway_path(
+                language=language,
+                pathway_slug=submission.proposal.pathway.slug,
+                section_slug=submission.proposal.section_slug,
+            )
+            if submission.proposal.pathway
+            else "",
+            "pathway_title": submission.proposal.pathway.title(language) if submission.proposal.pathway else "",
             "can_withdraw": submission.proposal.state == ProposalState.NEW,
             # The editor's decision in the latest yearly round that decided on it, if any.
             "round_item": submission.proposal.round_items.exclude(decision="")

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
@@ -120,7 +121,9 @@ class ChangeProposal(ConcurrentTransitionMixin, models.Model):
     triaged_at = models.DateTimeField(_("triaged"), null=True, blank=True)
     # The outcome, shown to the submitter and the partnership.
     reject_reason = models.CharField(_("reason"), max_length=30, choices=RejectReason.choices, blank=True)
-    decision_comment = models.TextField(_("comment on the decision"), max_length=5000, blank=True)
+    # What the reader is told with the outcome (the status page, the e-mail). Internal comments are
+    # only in the audit entries.
+    decision_comment = models.TextField(_("note to the reader"), max_length=5000, blank=True)
     merged_into = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged", verbose_name=_("merged into")
     )
@@ -349,6 +352,30 @@ class NotificationStatus(models.TextChoices):
     SENDING = "sending", _("being sent")
     SENT = "sent", _("sent")
     FAILED = "failed", _("failed")
+    # Never sent: the person had no e-mail address when it was due. Kept so that the ledger says so.
+    SKIPPED = "skipped", _("skipped: no address")
+
+
+# What each kind of notice is, as the ledger shows it (the code stays in the URL's filter). Kinds
+# are written by governance and by the apps on top of it (feedback's receipt and outcomes); a kind
+# not named here is shown as its code.
+NOTICE_KIND_LABELS = {
+    "digest": _("daily digest to local editors"),
+    "escalation": _("untriaged proposals, to the responsible editor"),
+    "editor_quick_fixes": _("quick fixes waiting, to the responsible editor"),
+    "forward_reminder": _("reminder to forward proposals"),
+    "vote_reminder": _("reminder to vote"),
+    "editor_undecided": _("proposals without a decision, to the responsible editor"),
+    "release_overrides": _("release: local adaptations to check"),
+    "feedback_receipt": _("receipt for feedback"),
+    "outcome.rejected": _("to the reader: rejected"),
+    "outcome.declined": _("to the reader: declined by the partnership"),
+    "outcome.duplicate": _("to the reader: merged as a duplicate"),
+    "outcome.done_locally": _("to the reader: done in the local adaptation"),
+    "outcome.quick_fix": _("to the reader: to be corrected"),
+    "outcome.published": _("to the reader: published"),
+    "outcome.postponed": _("to the reader: postponed"),
+}
 
 
 class Notification(models.Model):
@@ -393,6 +420,11 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.status})"
+
+    @property
+    def kind_label(self) -> str:
+        label = NOTICE_KIND_LABELS.get(self.kind)
+        return capfirst(str(label)) if label is not None else self.kind
 
 
 # --- The yearly round ---------------------------------------------------------------------------
@@ -588,6 +620,15 @@ class Decision(models.TextChoices):
     POSTPONE = "postpone", _("postpone to next year")
 
 
+# The decision as a reader is told it: what was done, not the editor's command ("accept").
+DECISION_OUTCOME_LABELS: dict[str, Any] = {
+    Decision.ACCEPT: _("accepted"),
+    Decision.ACCEPT_WITH_CHANGES: _("accepted with changes"),
+    Decision.REJECT: _("rejected"),
+    Decision.POSTPONE: _("postponed to next year"),
+}
+
+
 class RoundItem(models.Model):
     """A proposal's passage through one round: the partnership's comment, the meeting's recorded
     recommendation, the editor's decision and the plain-language line for the public changelog."""
@@ -629,6 +670,12 @@ class RoundItem(models.Model):
 
     def change_summary(self, language: str) -> str:
         return getattr(self, f"change_summary_{language}")
+
+    @property
+    def decision_outcome_label(self) -> str:
+        """The decision in the past tense, for the submitter's status page."""
+        label = DECISION_OUTCOME_LABELS.get(self.decision)
+        return capfirst(str(label)) if label is not None else ""
 
 
 class VoteChoice(models.TextChoices):

@@ -75,13 +75,18 @@ can_decide_proposal = for_transition(can_decide)
 can_forward_proposal = for_transition(can_forward)
 
 
-def filer_profile_or_404(user) -> Profile:
+def may_file(user) -> bool:
     """Who may file: anyone whose profile ties them to a partnership (local editors, resource-group
-    members, professionals) and the responsible editor. Others get a 404, like every staff page."""
+    members, professionals) and the responsible editor."""
     profile = getattr(user, "profile", None) if user.is_authenticated else None
-    if profile is None or not (profile.partnership_id or profile.role == Role.RESPONSIBLE_EDITOR):
+    return profile is not None and bool(profile.partnership_id or profile.role == Role.RESPONSIBLE_EDITOR)
+
+
+def filer_profile_or_404(user) -> Profile:
+    """The filer's profile (see `may_file`); others get a 404, like every staff page."""
+    if not may_file(user):
         raise Http404
-    return profile
+    return user.profile
 
 
 # --- The yearly round ---------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from .services import adaptation_create, adaptation_section_save, pathway_publis
 CONTENT_DIR = Path(__file__).parent / "demo_content"
 OSLO = ZoneInfo("Europe/Oslo")
 DEMO_PASSWORD = "demo"
+DEMO_MAIL_DOMAIN = "forlop.example"
 
 # (partnership name, slug, hospital trust, a few municipalities)
 PARTNERSHIPS = [
@@ -206,6 +207,11 @@ USERS = [
 ]
 
 
+def demo_address(username: str) -> str:
+    """The demo user's e-mail address: `redaktor@forlop.example`."""
+    return f"{username}@{DEMO_MAIL_DOMAIN}"
+
+
 @functools.cache
 def _demo_password_hash() -> str:
     # Hashing is slow on purpose; the demo users share one hash (each with the same salt).
@@ -218,6 +224,10 @@ def _user(username: str, role: str, partnership: Partnership | None, language: s
     if created:
         user.password = _demo_password_hash()
         user.is_superuser = role == Role.RESPONSIBLE_EDITOR
+    if created or not user.email:
+        # An obviously fake address, so that every digest, reminder and release notice of the demo
+        # can be read (in VAR_DIR/mail without EMAIL_HOST). `.example` is reserved: never delivered.
+        user.email = demo_address(username)
         user.save()
     Profile.objects.update_or_create(
         user=user, defaults={"role": role, "partnership": partnership, "language": language}

@@ -39,6 +39,7 @@ from .services import (
     pathway_publish,
     section_update,
 )
+from .signals import staff_home_tasks
 from .views import current_language, render_page
 
 TEXT_FIELDS = ("title_nb", "title_nn", "body_nb", "body_nn")
@@ -106,6 +107,12 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             (p, p.title(language))
             for p in Pathway.objects.filter(current_version__isnull=False).exclude(pk__in=adapted)
         ]
+    # What waits for this person in the apps built on this one (votes left, the filing form).
+    context["tasks"] = [
+        task
+        for _receiver, tasks in staff_home_tasks.send(sender=None, user=user, language=language)
+        for task in tasks or []
+    ]
     return render_page(request, "staff/home.html", context)
 
 
@@ -200,7 +207,11 @@ def publish(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
                     _("Version %(number)s of “%(title)s” was published.")
                     % {"number": version.number, "title": version.title(language)},
                 )
-                return redirect(reverse("pathways:detail", kwargs={"slug": pathway.slug}))
+                # Governance asks which waiting proposals the version fixes (and goes on to the
+                # pathway when none waits): by the URL's name, since this app knows nothing of it.
+                return redirect(
+                    reverse("governance:version_fixes", kwargs={"slug": pathway.slug, "number": version.number})
+                )
         status = 400
     year = form.cleaned_data.get("year") if form.is_bound else None
     return render_page(

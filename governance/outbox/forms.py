@@ -4,7 +4,7 @@ from django import forms
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from governance.models import NotificationStatus
+from governance.models import NOTICE_KIND_LABELS, NotificationStatus
 
 RECIPIENT_SEARCH_MAX = 254
 
@@ -28,7 +28,14 @@ class LedgerFilterForm(forms.Form):
         super().__init__(data)
         field = self.fields["kind"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", _("All kinds")), *((kind, kind) for kind in kinds)]
+        # Each kind as the editor reads it; the code is what goes in the URL.
+        field.choices = [
+            ("", _("All kinds")),
+            *(
+                (kind, capfirst(str(NOTICE_KIND_LABELS[kind])) if kind in NOTICE_KIND_LABELS else kind)
+                for kind in kinds
+            ),
+        ]
 
     def filters(self) -> dict[str, str]:
         """The filters that validated; call after `is_valid()`."""
@@ -62,3 +69,15 @@ class ResendForm(forms.Form):
             self.fields["address_fixed"].error_messages["required"] = _(
                 "The address bounces: confirm that it works again, or the notice will fail again."
             )
+
+
+class AddressForm(forms.Form):
+    """One's own e-mail address, on the notification settings page. Empty: no notices at all."""
+
+    email = forms.EmailField(
+        label=_("Your e-mail address"),
+        required=False,
+        max_length=254,
+        help_text=_("Digests, reminders and release notices go here. Leave it empty and none can reach you."),
+        error_messages={"invalid": _("Enter an e-mail address, such as name@kommune.no.")},
+    )

@@ -51,6 +51,7 @@ logger = logging.getLogger(__name__)
 SEND_TASK = "workers.send_notification"
 # What `last_error` says of a notice not sent because its address bounces.
 BOUNCING = "address is bouncing"
+NO_ADDRESS = "no address"
 
 
 # --- The ledger's key --------------------------------------------------------------------------
@@ -96,15 +97,18 @@ def notification_queue(
     subject: models.Model | str | None = None,
     due_on: date | None = None,
     dedupe_key: str | None = None,
+    who: str = "",
 ) -> Notification:
     """Queue one e-mail inside the caller's transaction; the same notice is queued only once.
 
     The key is made from (kind, recipient, subject, due_on) unless the caller gives one
     (`dedupe_key`, kept for callers that name their own). To an address that bounces the row is
     written `failed` with the reason and nothing is handed over: the ledger shows it, and the
-    responsible editor can send it again once the address works."""
+    responsible editor can send it again once the address works. Without a `recipient` the row is
+    written skipped, saying whose (`who`, a username) address is missing; give a `dedupe_key` then.
+    """
     key = dedupe_key or notification_dedupe_key(kind=kind, recipient=recipient, subject=subject, due_on=due_on)
-    bouncing = address_is_bouncing(recipient)
+    bouncing = bool(recipient) and address_is_bouncing(recipient)
     try:
         with transaction.atomic():
             notification = Notification.objects.create(
@@ -115,18 +119,22 @@ def notification_queue(
                 context=context,
                 subject=notification_subject(subject),
                 due_on=due_on,
-                **_delivery_state(bouncing=bouncing),
+                **_delivery_state(bouncing=bouncing, address=recipient, who=who),
             )
     except IntegrityError:
         return Notification.objects.get(dedupe_key=key)
-    if not bouncing:
+    if notification.status == NotificationStatus.PENDING:
         transaction.on_commit(lambda: notification_hand_over(notification.pk))
     return notification
 
 
-def _delivery_state(*, bouncing: bool) -> dict:
+def _delivery_state(*, bouncing: bool, address: str, who: str = "") -> dict:
     """A new row's status: to an address that bounces it is written failed with the reason and never
-    handed over; the ledger shows it, and the responsible editor can send it again once it works."""
+    handed over; the ledger shows it, and the responsible editor can send it again once it works.
+    For someone without an address it is written skipped (and says whose address is missing), so
+    that the ledger tells why nothing came."""
+    if not address:
+        return {"status": NotificationStatus.SKIPPED, "last_error": f"{NO_ADDRESS}: {who}" if who else NO_ADDRESS}
     if bouncing:
         return {"status": NotificationStatus.FAILED, "last_error": BOUNCING}
     return {"status": NotificationStatus.PENDING, "last_error": ""}
@@ -164,7 +172,11 @@ def notifications_queue_many(notices) -> list[tuple[int, str]]:
             "subject": notice.subject[:100],
             "due_on": notice.due_on,
             "context": notice.context,
-            **_delivery_state(bouncing=normalised_address(notice.recipient) in bouncing),
+            **_delivery_state(
+                bouncing=normalised_address(notice.recipient) in bouncing,
+                address=notice.recipient,
+                who=getattr(notice, "who", ""),
+            ),
         }
         for notice in fresh
     ]

@@ -47,6 +47,7 @@ from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core import signing
 from django.db import connection, transaction
@@ -166,13 +167,14 @@ class Person:
     partnership_name: str
     partnership_slug: str
     digests_enabled: bool
+    username: str
 
 
 def _staff() -> list[Person]:
-    """The local editors and responsible editors who can be written to. One query."""
+    """The active local editors and responsible editors, also those without an address (their
+    notices are written skipped, so that the ledger says why nothing came). One query."""
     rows = (
         Profile.objects.filter(role__in=[Role.LOCAL_EDITOR, Role.RESPONSIBLE_EDITOR], user__is_active=True)
-        .exclude(user__email="")
         .order_by("user_id")
         .values_list(
             "user_id",
@@ -183,11 +185,12 @@ def _staff() -> list[Person]:
             "partnership__name",
             "partnership__slug",
             "digests_enabled",
+            "user__username",
         )
     )
     return [
-        Person(user_id, email, _language(language), role, partnership_id, name or "", slug or "", enabled)
-        for user_id, email, language, role, partnership_id, name, slug, enabled in rows
+        Person(user_id, email, _language(language), role, partnership_id, name or "", slug or "", enabled, username)
+        for user_id, email, language, role, partnership_id, name, slug, enabled, username in rows
     ]
 
 
@@ -203,11 +206,14 @@ class Notice:
     subject: str  # the object it is about, "app.model:pk"
     due_on: date
     context: dict
+    who: str = ""  # the username, for the ledger's "skipped: no address"
 
     @cached_property
     def dedupe_key(self) -> str:
+        # Without an address the person stands in its place, so that two people without one are
+        # two rows (and the same person's notice, when an address is added later, a new one).
         return notification_dedupe_key(
-            kind=self.kind, recipient=self.recipient, subject=self.subject, due_on=self.due_on
+            kind=self.kind, recipient=self.recipient or f"user:{self.user_id}", subject=self.subject, due_on=self.due_on
         )
 
 
@@ -268,6 +274,7 @@ def _triage_notices(*, now: datetime, today: date, staff: list[Person], links: _
                     kind=DIGEST,
                     user_id=person.user_id,
                     recipient=person.email,
+                    who=person.username,
                     language=person.language,
                     subject=f"pathways.partnership:{person.partnership_id}",
                     due_on=today,
@@ -295,6 +302,7 @@ def _triage_notices(*, now: datetime, today: date, staff: list[Person], links: _
                         kind=ESCALATION,
                         user_id=person.user_id,
                         recipient=person.email,
+                        who=person.username,
                         language=person.language,
                         subject="governance.changeproposal:new",
                         due_on=today,
@@ -328,6 +336,7 @@ def _triage_notices(*, now: datetime, today: date, staff: list[Person], links: _
                         kind=QUICK_FIXES,
                         user_id=person.user_id,
                         recipient=person.email,
+                        who=person.username,
                         language=person.language,
                         subject="governance.changeproposal:quick_fix",
                         due_on=today,
@@ -380,6 +389,7 @@ def _forward_notices(review_round: ReviewRound, *, today: date, staff: list[Pers
                 kind=FORWARD_REMINDER,
                 user_id=person.user_id,
                 recipient=person.email,
+                who=person.username,
                 language=person.language,
                 subject=f"governance.reviewround:{review_round.pk}:partnership:{person.partnership_id}",
                 due_on=today,
@@ -419,10 +429,12 @@ def _vote_notices(review_round: ReviewRound, *, today: date, links: _Links) -> l
         "constituency",
         "holder_absent",
         "holder_id",
+        "holder__username",
         "holder__email",
         "holder__is_active",
         "holder__profile__language",
         "deputy_id",
+        "deputy__username",
         "deputy__email",
         "deputy__is_active",
         "deputy__profile__language",
@@ -439,10 +451,12 @@ def _vote_notices(review_round: ReviewRound, *, today: date, links: _Links) -> l
         constituency,
         absent,
         holder_id,
+        holder_username,
         holder_email,
         holder_active,
         holder_language,
         deputy_id,
+        deputy_username,
         deputy_email,
         deputy_active,
         deputy_language,
@@ -451,12 +465,15 @@ def _vote_notices(review_round: ReviewRound, *, today: date, links: _Links) -> l
         if not left:
             continue
         if absent and deputy_id is not None:
-            user_id, email, active, language = deputy_id, deputy_email, deputy_active, deputy_language
+            user_id, username, email, active = deputy_id, deputy_username, deputy_email, deputy_active
+            language = deputy_language
         else:
-            user_id, email, active, language = holder_id, holder_email, holder_active, holder_language
-        if not active or not email:
+            user_id, username, email, active = holder_id, holder_username, holder_email, holder_active
+            language = holder_language
+        if not active:
             logger.warning("vote reminder for seat %s has no one to go to", seat_id)
             continue
+        # Without an address the reminder is written skipped, and the ledger says so.
         language = _language(language)
         with translation.override(language):
             kinds = {code: str(label) for code, label in ProposalKind.choices}
@@ -465,6 +482,7 @@ def _vote_notices(review_round: ReviewRound, *, today: date, links: _Links) -> l
                 kind=VOTE_REMINDER,
                 user_id=user_id,
                 recipient=email,
+                who=username,
                 language=language,
                 subject=f"governance.seat:{seat_id}",
                 due_on=today,
@@ -510,6 +528,7 @@ def _undecided_notices(review_round: ReviewRound, *, today: date, staff: list[Pe
             kind=UNDECIDED,
             user_id=person.user_id,
             recipient=person.email,
+            who=person.username,
             language=person.language,
             subject=f"governance.reviewround:{review_round.pk}",
             due_on=today,
@@ -579,3 +598,17 @@ def profile_digests_set(*, user: User, enabled: bool) -> Profile:
             profile.save(update_fields=["digests_enabled"])
     logger.info("digests %s for user %s", "on" if enabled else "off", user.pk)
     return profile
+
+
+def user_address_set(*, user: User, email: str) -> User:
+    """Set a person's own e-mail address (empty: none). The next notice due to them goes there;
+    one already written skipped for want of an address stays as it was, in the ledger."""
+    email = email.strip()
+    with transaction.atomic():
+        locked = get_user_model().objects.select_for_update().get(pk=user.pk)
+        if locked.email != email:
+            locked.email = email
+            locked.save(update_fields=["email"])
+    user.email = email
+    logger.info("user %s %s their e-mail address", user.pk, "set" if email else "removed")
+    return user

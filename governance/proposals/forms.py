@@ -18,13 +18,27 @@ from pathways.models import LANGUAGE_CODES, LocalAdaptation, Partnership, Versio
 COMMENT_MAX_LENGTH = 5000
 
 
-def _comment_field(**kwargs) -> forms.CharField:
+def _comment_field(*, label=None, **kwargs) -> forms.CharField:
     return forms.CharField(
-        label=_("Comment"),
+        label=label or _("Comment"),
         required=False,
         max_length=COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         **kwargs,
+    )
+
+
+def _internal_comment_field() -> forms.CharField:
+    return _comment_field(
+        label=_("Internal comment"),
+        help_text=_("Only staff see it, in the proposal's timeline. It is never sent to the reader."),
+    )
+
+
+def _reader_note_field() -> forms.CharField:
+    return _comment_field(
+        label=_("Note to the reader"),
+        help_text=_("Shown on the reader's status page and sent with the e-mail about the outcome."),
     )
 
 
@@ -38,9 +52,11 @@ def _confirm_field() -> forms.BooleanField:
 
 
 class CommentForm(forms.Form):
-    """Mark local, mark as a minor correction, hold for the yearly round."""
+    """Mark local, mark as a minor correction, hold for the yearly round: what the reader is told,
+    and what only staff read, apart."""
 
-    comment = _comment_field()
+    reader_note = _reader_note_field()
+    comment = _internal_comment_field()
 
 
 class RejectForm(forms.Form):
@@ -50,7 +66,10 @@ class RejectForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": _("Choose the reason for rejecting it.")},
     )
-    comment = _comment_field(help_text=_("The submitter is told the reason and this comment."))
+    reader_note = _comment_field(
+        label=_("Note to the reader"), help_text=_("The reader is told the reason and this note.")
+    )
+    comment = _internal_comment_field()
     confirm = _confirm_field()
 
 
@@ -72,7 +91,8 @@ class FixedLocallyForm(forms.Form):
         empty_label=None,
         error_messages={"invalid_choice": _("Choose the partnership's adaptation of this pathway.")},
     )
-    comment = _comment_field()
+    reader_note = _reader_note_field()
+    comment = _internal_comment_field()
 
     def __init__(self, *args, proposal: ChangeProposal, **kwargs):
         super().__init__(*args, **kwargs)

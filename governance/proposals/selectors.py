@@ -12,7 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from governance import permissions as perms
-from governance.models import ChangeProposal, ProposalState
+from governance.models import CLOSED_STATES, ChangeProposal, ProposalState
 from pathways.diffing import Chunk, word_diff
 from pathways.models import Partnership, VersionSection
 from pathways.permissions import is_responsible_editor
@@ -57,6 +57,29 @@ def proposals_visible_to(user) -> QuerySet[ChangeProposal]:
     if partnership is not None:
         return ChangeProposal.objects.filter(partnership=partnership)
     return ChangeProposal.objects.none()
+
+
+MERGE_SEARCH_RESULTS = 10
+
+
+def merge_candidates(proposal: ChangeProposal, *, user, text: str) -> list[ChangeProposal]:
+    """Open proposals the user may see that `proposal` could be merged into, found by number
+    ("#42" or "42") or by words of the description, newest first. One query."""
+    text = text.strip()
+    if not text:
+        return []
+    number = text.removeprefix("#")
+    found = Q(description__icontains=text)
+    if number.isdigit() and len(number) < 10:
+        found |= Q(pk=int(number))
+    return list(
+        proposals_visible_to(user)
+        .filter(found)
+        .exclude(pk=proposal.pk)
+        .exclude(state__in=CLOSED_STATES)
+        .select_related("pathway", "partnership")
+        .order_by("-created_at")[:MERGE_SEARCH_RESULTS]
+    )
 
 
 def proposal_or_404(user, proposal_id: int, queryset: QuerySet[ChangeProposal] | None = None) -> ChangeProposal:

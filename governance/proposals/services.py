@@ -104,9 +104,19 @@ CONDITION_MESSAGES = {
 
 
 def proposal_transition(
-    *, proposal_id: int, action: str, by: User | None, comment: str = "", **arguments: object
+    *,
+    proposal_id: int,
+    action: str,
+    by: User | None,
+    comment: str = "",
+    reader_note: str | None = None,
+    **arguments: object,
 ) -> ChangeProposal:
     """Move a proposal along its state machine as `by` (None: the submitter, through the status link).
+
+    `comment` goes to the audit entry. Without a `reader_note` it is also the move's comment on the
+    proposal (`decision_comment`, which the reader is shown and e-mailed). With one (the triage
+    page asks for both), the note is what the reader is told and the comment stays internal.
 
     The row is locked first, so two editors acting at once are served one after the other: the
     second sees the state the first left, and is refused with TransitionRefused (409) when its move
@@ -133,8 +143,9 @@ def proposal_transition(
             )
             raise NotPermitted
         from_state = proposal.state
-        if comment and "comment" in inspect.signature(method).parameters:
-            arguments["comment"] = comment
+        told = comment if reader_note is None else reader_note
+        if told and "comment" in inspect.signature(method).parameters:
+            arguments["comment"] = told
         method(**arguments)
         proposal.save()
         entry = _audit(proposal, by=by, action=action, from_state=from_state, comment=comment)
@@ -154,6 +165,20 @@ def _audit(
     return AuditEntry.objects.create(
         proposal=proposal, actor=by, action=action, from_state=from_state, to_state=proposal.state, comment=comment
     )
+
+
+def proposals_fixed_by(*, version: Version, proposal_ids: list[int], by: User) -> list[ChangeProposal]:
+    """Close the proposals a newly published version of their pathway fixes (a minor correction,
+    or one the editor accepted): each is published in `version`, with its audit entry, and its
+    readers are told (the `publish` move, as on the proposal page). All or none."""
+    with transaction.atomic():
+        closed = []
+        for proposal_id in proposal_ids:
+            proposal = ChangeProposal.objects.filter(pk=proposal_id, pathway_id=version.pathway_id).first()
+            if proposal is None:
+                raise NotPermitted
+            closed.append(proposal_transition(proposal_id=proposal_id, action="publish", by=by, version=version))
+    return closed
 
 
 def proposal_merge(*, proposal_id: int, into_id: int, by: User) -> ChangeProposal:

@@ -5,13 +5,14 @@ a proposal's page and its actions, filing by professionals. And the proposals AP
 from django.urls import path
 
 from . import api
-from .views import filing, proposal, queue
+from .views import filing, fixes, proposal, queue
 
 urlpatterns = [
     path("forslag/", queue.queue, name="queue"),
     path("forslag/eksport.csv", queue.queue_export, name="queue_export"),
     path("forslag/massehandling/", queue.queue_bulk, name="queue_bulk"),
     path("forslag/nytt/", filing.proposal_file, name="file"),
+    path("forslag/rettet/<slug:slug>/<str:number>/", fixes.version_fixes, name="version_fixes"),
     path("forslag/<int:pk>/", proposal.proposal_detail, name="detail"),
     path("forslag/<int:pk>/handling/", proposal.proposal_act, name="act"),
     path("forslag/<int:pk>/slaa-sammen/", proposal.proposal_merge, name="merge"),

@@ -35,6 +35,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from governance.models import Constituency, ReviewRound, RoundItem, VoteChoice
 from governance.proposals.selectors import text_is_hidden
+from governance.rounds.meeting import vote_comments
 from governance.rounds.tally import round_tallies
 from governance.spreadsheets import csv_cell
 
@@ -56,6 +57,7 @@ DECISION_COLUMNS = (
     "outcome",
     "meeting_recommendation",
     "meeting_note",
+    "vote_comments",
     "decision",
     "rationale",
     "decided",
@@ -73,7 +75,8 @@ def hidden_text_label() -> str:
 
 def decision_rows(review_round: ReviewRound, *, hidden_text: str) -> Iterator[list]:
     """The rows under DECISION_COLUMNS, in proposal order: four queries for the whole round (the
-    items with their proposals, the sections changed, and the tally's two)."""
+    items with their proposals, the sections changed, the tally's two and the comments given with
+    the votes). The votes' comments are one cell: a line per seat, "seat (vote code): comment"."""
     items = list(
         RoundItem.objects.filter(review_round=review_round)
         .select_related("proposal__pathway", "proposal__partnership")
@@ -81,6 +84,7 @@ def decision_rows(review_round: ReviewRound, *, hidden_text: str) -> Iterator[li
         .order_by("proposal_id")
     )
     tallies = round_tallies(review_round, proposal_ids=[item.proposal_id for item in items])
+    advice = vote_comments(review_round, [item.proposal_id for item in items])
     for item in items:
         proposal = item.proposal
         tally = tallies[proposal.pk]
@@ -110,6 +114,7 @@ def decision_rows(review_round: ReviewRound, *, hidden_text: str) -> Iterator[li
             tally.outcome(review_round) if item.forwarded_at else "",
             item.meeting_recommendation,
             item.meeting_note,
+            "\n".join(f"{comment.seat} ({comment.choice}): {comment.text}" for comment in advice.get(proposal.pk, [])),
             item.decision,
             item.rationale,
             _local_date(item.decided_at),

@@ -22,6 +22,7 @@ from governance.models import (
     ReviewComment,
     ReviewRound,
     RoundItem,
+    Vote,
     VoteChoice,
 )
 from governance.proposals.selectors import suggestion_chunks, text_is_hidden
@@ -95,6 +96,44 @@ def tally_rows(tally: Tally) -> list[TallyRow]:
 
 
 @dataclass
+class VoteComment:
+    """A seat's comment on its vote ("recommend with changes" needs one): the resource group's
+    advice to the editor, shown wherever the tally is."""
+
+    seat: str  # "Hospital trust seat, Helse Fonna"
+    constituency: str  # Constituency value
+    choice: str  # VoteChoice value
+    text: str
+
+    @property
+    def choice_label(self) -> str:
+        return capfirst(str(VoteChoice(self.choice).label))
+
+
+def vote_comments(review_round: ReviewRound, proposal_ids) -> dict[int, list[VoteComment]]:
+    """The comments given with the votes on each proposal, by proposal id, in the order of the
+    seats (partnership, then constituency): one query."""
+    found: dict[int, list[VoteComment]] = defaultdict(list)
+    votes = (
+        Vote.objects.filter(seat__review_round=review_round, proposal_id__in=list(proposal_ids))
+        .exclude(comment="")
+        .select_related("seat__partnership")
+        .order_by("proposal_id", "seat__partnership__name", "seat__constituency")
+    )
+    for vote in votes:
+        place = {"constituency": vote.seat.get_constituency_display(), "partnership": vote.seat.partnership.name}
+        found[vote.proposal_id].append(
+            VoteComment(
+                seat=capfirst(_("%(constituency)s seat, %(partnership)s") % place),
+                constituency=vote.seat.constituency,
+                choice=vote.choice,
+                text=vote.comment,
+            )
+        )
+    return found
+
+
+@dataclass
 class Entry:
     """One proposal on a page: numbered as on the agenda."""
 
@@ -111,6 +150,7 @@ class Entry:
     has_quorum: bool
     outcome: str  # Recommendation: by the votes
     comments: list[ReviewComment] = field(default_factory=list)
+    vote_comments: list[VoteComment] = field(default_factory=list)
 
     @property
     def outcome_label(self) -> str:
@@ -142,8 +182,9 @@ def round_entries(
     review_round: ReviewRound, items: list[RoundItem], *, language: str, comments: bool = True
 ) -> list[Entry]:
     """The entries of `items` (from `agenda_items`), in the order of the pathways and, within each,
-    of the sections on the page, then by age; numbered in that order. Four queries, or three without
-    the comments, whatever their number."""
+    of the sections on the page, then by age; numbered in that order. Five queries, or four without
+    the comments, whatever their number (the comments given with the votes always come: they are
+    part of the tally)."""
     proposals = [item.proposal for item in items]
     sections = _current_sections(proposals)
     last = float("inf")
@@ -160,6 +201,7 @@ def round_entries(
 
     items = sorted(items, key=page_order)
     tallies = round_tallies(review_round, proposal_ids=[proposal.pk for proposal in proposals])
+    advice = vote_comments(review_round, [proposal.pk for proposal in proposals]) if items else {}
     by_item: dict[int, list[ReviewComment]] = defaultdict(list)
     if comments and items:
         for comment in (
@@ -189,6 +231,7 @@ def round_entries(
                 has_quorum=tally.has_quorum(review_round),
                 outcome=tally.outcome(review_round),
                 comments=by_item.get(item.pk, []),
+                vote_comments=advice.get(proposal.pk, []),
             )
         )
     return entries

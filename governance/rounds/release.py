@@ -207,8 +207,8 @@ def _queue_override_notices(review_round: ReviewRound, plan: list[PathwayRelease
     partnerships = {overridden[0].adaptation.partnership_id for overridden in by_adaptation.values()}
     editors: dict[int | None, list[Profile]] = {}
     for profile in (
+        # Those without an address too: their notice is written skipped, and the ledger says so.
         Profile.objects.filter(role=Role.LOCAL_EDITOR, partnership_id__in=partnerships, user__is_active=True)
-        .exclude(user__email="")
         .select_related("user")
         .order_by("pk")
     ):
@@ -224,6 +224,7 @@ def _queue_override_notices(review_round: ReviewRound, plan: list[PathwayRelease
             notification_queue(
                 kind=NOTICE_KIND,
                 recipient=profile.user.email,
+                who=profile.user.get_username(),
                 language=language,
                 dedupe_key=f"{NOTICE_KIND}:{review_round.year}:{adaptation_id}:{profile.user_id}",
                 context={

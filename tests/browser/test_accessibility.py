@@ -142,3 +142,16 @@ def test_sections_and_feedback_links_work_without_javascript(site, playwright_br
                         assert "lokal=vest" in href, href
     finally:
         context.close()
+
+
+def test_the_version_history_fits_a_phone_without_sideways_scrolling(site, playwright_browser):
+    context = playwright_browser.new_context(viewport={"width": 375, "height": 740})
+    try:
+        page = context.new_page()
+        response = page.goto(site + "/nb/forlop/angst/versjoner/")
+        assert response is not None and response.status == 200
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"the page is {overflow} px wider than a 375 px phone"
+        assert page.locator("text=Presisert når fastlegen henviser.").is_visible()
+    finally:
+        context.close()

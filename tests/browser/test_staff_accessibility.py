@@ -34,6 +34,7 @@ PASSWORD = "pw-for-tests"  # the cast's, tests/conftest.py
 SECTION = "fastlege-kartlegging"
 QUEUE = "/redaksjon/forslag/"
 DEFER_COMMENT = "Tas med i årsrevisjonen, sammen med søvnkartleggingen."
+DEFER_NOTE = "Takk! Vi tar det med i årsrevisjonen."
 
 
 # --- Data --------------------------------------------------------------------------------------------
@@ -474,6 +475,7 @@ def test_filtering_and_an_action_work_without_javascript(site):
         assert _queue_ids(page) == [ids["main"]]
         with page.expect_navigation():
             page.locator(f"tr[data-proposal='{ids['main']}'] a", has_text=f"#{ids['main']}").click()
+        page.locator("#id_defer-reader_note").fill(DEFER_NOTE)
         page.locator("#id_defer-comment").fill(DEFER_COMMENT)
         _submit(page, page.locator("form#action-defer button[type=submit]"))
         assert page.url == _detail(site, "main")
@@ -484,6 +486,6 @@ def test_filtering_and_an_action_work_without_javascript(site):
 
     proposal = ChangeProposal.objects.get(pk=ids["main"])
     assert proposal.state == ProposalState.DEFERRED
-    assert proposal.decision_comment == DEFER_COMMENT
+    assert proposal.decision_comment == DEFER_NOTE  # what the reader is told; the comment is internal
     entry = AuditEntry.objects.get(proposal=proposal)
     assert (entry.action, entry.actor.username, entry.comment) == ("defer", "local-a", DEFER_COMMENT)

@@ -308,6 +308,28 @@ def test_receipt_page_shows_the_status_link(client, pathway, settings):
     assert [a for a in html.find("a") if a.attrs.get("href") == status_url]
 
 
+def test_receipt_page_leads_back_to_the_section_of_the_pathway(client, pathway):
+    receipt = client.get(send(client, forlop="angst", seksjon="fastlege-kartlegging", versjon="2026")["Location"])
+    links = [a for a in page(receipt).find("a") if "back-to-pathway" in a.classes]
+    assert [a.attrs["href"] for a in links] == ["/nb/forlop/angst/#fastlege-kartlegging"]
+    assert "Angstplager" in links[0].text
+
+
+def test_receipt_email_leads_back_to_the_local_page_it_came_from(client, pathway, partnership_a, settings):
+    send(client, forlop="angst", seksjon="fastlege-kartlegging", lokal="vest", email="leser@example.no")
+    notification = Notification.objects.get()
+    assert notification.context["pathway_url"] == f"{settings.SITE_URL}/nb/vest/forlop/angst/#fastlege-kartlegging"
+    _subject, text, html = _render_receipt(notification)
+    assert notification.context["pathway_url"] in text and notification.context["pathway_url"] in html
+
+
+def _render_receipt(notification):
+    from governance.outbox.notifications import _render
+
+    message = _render(notification)
+    return message.subject, message.body, message.alternatives[0][0]
+
+
 def test_nynorsk_submission_is_stored_as_nynorsk(client, pathway):
     response = send(client, language="nn", forlop="angst", seksjon="fastlege-kartlegging", versjon="2026")
     submission = Submission.objects.get()

@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from reversion.models import Version as HistoryEntry
 
 from feedback.models import Submission
-from governance.models import AuditEntry, ChangeProposal, ProposalState, RejectReason
+from governance.models import AuditEntry, ChangeProposal, Notification, ProposalState, RejectReason
+from governance.outbox.notifications import _render
 from governance.proposals import services
 from pathways.models import VersionKind
 from pathways.services import adaptation_create, pathway_publish, section_update
@@ -238,7 +240,8 @@ def test_reject_with_reason_and_comment(client, proposal_a, local_a):
         {
             "action": "reject",
             "reject-reason": RejectReason.NOT_RELEVANT,
-            "reject-comment": "Gjelder ikke forløpet.",
+            "reject-reader_note": "Gjelder ikke forløpet.",
+            "reject-comment": "Tredje gang fra samme kontor.",
             "reject-confirm": "on",
         },
     )
@@ -254,7 +257,7 @@ def test_reject_with_reason_and_comment(client, proposal_a, local_a):
         local_a,
         ProposalState.NEW,
         ProposalState.REJECTED,
-        "Gjelder ikke forløpet.",
+        "Tredje gang fra samme kontor.",
     )
     # The message is shown on the page it redirects to.
     assert 'class="messages"' in client.get(url(proposal_a)).content.decode()
@@ -286,15 +289,49 @@ def test_reject_needs_a_reason_and_a_confirmation(client, proposal_a, local_a, d
 )
 def test_triage_moves_with_a_comment(client, proposal_a, local_a, action, target):
     response = as_user(client, local_a).post(
-        url(proposal_a, "handling/"), {"action": action, f"{action}-comment": "Se på dette."}
+        url(proposal_a, "handling/"),
+        {"action": action, f"{action}-comment": "Se på dette.", f"{action}-reader_note": "Takk, vi ser på det."},
     )
     assert response.status_code == 302
     proposal_a.refresh_from_db()
     assert proposal_a.state == target
-    assert proposal_a.decision_comment == "Se på dette."
+    # The note is what the reader is told; the comment stays with staff, in the audit entry.
+    assert proposal_a.decision_comment == "Takk, vi ser på det."
     assert proposal_a.triaged_at is not None
     entry = _audit(proposal_a)
     assert (entry.action, entry.actor, entry.to_state, entry.comment) == (action, local_a, target, "Se på dette.")
+
+
+INTERNAL = "Kontoret har sendt det samme før, uten grunnlag."
+NOTE = "Takk! Vi retter nummeret i neste retting."
+
+
+def test_the_reader_is_emailed_the_note_and_never_the_internal_comment(
+    client, proposal_a, local_a, mailoutbox, django_capture_on_commit_callbacks
+):
+    submission = submit(proposal_a, email="leser@example.no")
+    with django_capture_on_commit_callbacks(execute=True):
+        as_user(client, local_a).post(
+            url(proposal_a, "handling/"),
+            {"action": "mark_quick_fix", "mark_quick_fix-comment": INTERNAL, "mark_quick_fix-reader_note": NOTE},
+        )
+    notice = Notification.objects.get(kind__startswith="outcome.")
+    message = _render(notice)
+    assert NOTE in message.body and INTERNAL not in message.body
+    assert INTERNAL not in message.alternatives[0][0]
+    status = Client().get(f"/nb/tilbakemelding/{submission.token}/").content.decode()
+    assert NOTE in status and INTERNAL not in status
+    # Staff read both, each labelled.
+    page = client.get(url(proposal_a)).content.decode()
+    assert re.search(r'class="reader-text internal-comment"><span class="badge">Internt</span> ' + INTERNAL, page)
+    assert "Merknad til leseren" in page and NOTE in page
+
+
+def test_the_triage_form_labels_the_note_and_the_internal_comment(client, proposal_a, local_a):
+    page = as_user(client, local_a).get(url(proposal_a)).content.decode()
+    assert 'name="mark_quick_fix-reader_note"' in page and 'name="mark_quick_fix-comment"' in page
+    assert "Merknad til leseren" in page and "Intern kommentar" in page
+    assert "Den sendes aldri til leseren." in page
 
 
 def test_mark_local_is_not_offered_without_a_partnership(client, pathway, editor):
@@ -570,3 +607,26 @@ def test_proposal_in_the_yearly_round_offers_no_triage_moves(client, proposal_a,
     response = as_user(client, editor).get(url(proposal_a))
     assert response.status_code == 200
     assert 'id="action-' not in response.content.decode()
+
+
+# --- The way to the change -------------------------------------------------------------------------
+
+
+def edit_links(response) -> list[str]:
+    return re.findall(r'<a class="edit-section" href="([^"]+)"', response.content.decode())
+
+
+def test_the_responsible_editor_is_linked_to_the_section_to_edit(client, proposal_a, editor):
+    response = as_user(client, editor).get(url(proposal_a))
+    assert edit_links(response) == [f"/nb/redaksjon/forlop/angst/seksjon/{SECTION}/"]
+    assert client.get(edit_links(response)[0]).status_code == 200
+
+
+def test_the_local_editor_is_linked_to_the_partnerships_adaptation(client, proposal_a, local_a):
+    response = as_user(client, local_a).get(url(proposal_a))
+    assert edit_links(response) == [f"/nb/redaksjon/vest/forlop/angst/#{SECTION}"]
+
+
+def test_a_proposal_without_a_pathway_has_no_edit_link(client, editor):
+    response = as_user(client, editor).get(url(make_proposal(pathway=None, description="Generelt innspill.")))
+    assert edit_links(response) == []

@@ -1,5 +1,6 @@
-"""Likely duplicates (governance.proposals.duplicates): pg_trgm similarity among the open proposals on the same
-section, of the same partnership, that the user may see; and merging one from the proposal page."""
+"""Likely duplicates (governance.proposals.duplicates): pg_trgm similarity (worked out in Python on another
+database) among the open proposals on the same section, of the same partnership, that the user may see; and
+merging one from the proposal page."""
 
 import re
 
@@ -100,10 +101,13 @@ def test_at_most_five_most_similar_first(pathway, partnership_a, proposal_a, loc
     assert {p.pk for p in found[1:]} <= {p.pk for p in others}
 
 
-def test_nothing_is_suggested_on_another_database(monkeypatch, pathway, partnership_a, proposal_a, local_a):
-    make_proposal(pathway=pathway, partnership=partnership_a, section_slug=SECTION, description=SIMILAR)
+def test_another_database_suggests_the_same_through_the_python_fallback(
+    monkeypatch, pathway, partnership_a, proposal_a, local_a
+):
+    other = make_proposal(pathway=pathway, partnership=partnership_a, section_slug=SECTION, description=SIMILAR)
+    on_postgres = suggested(proposal_a, local_a)
     monkeypatch.setattr(connection, "vendor", "sqlite")
-    assert suggested(proposal_a, local_a) == []
+    assert suggested(proposal_a, local_a) == on_postgres == [other.pk]
 
 
 # --- On the page ---------------------------------------------------------------------------------------

@@ -92,6 +92,19 @@ def test_demo_users_and_roles(demo):
     assert User.objects.get(username="redaktor").check_password("demo")
 
 
+def test_every_demo_user_has_an_obviously_fake_address_so_its_notices_can_be_read(demo):
+    addresses = dict(get_user_model().objects.values_list("username", "email"))
+    assert addresses["redaktor"] == "redaktor@forlop.example"
+    assert addresses["ressurs-fonna-hf"] == "ressurs-fonna-hf@forlop.example"
+    assert all(address == f"{username}@forlop.example" for username, address in addresses.items())
+
+
+def test_load_demo_gives_an_address_to_a_demo_user_loaded_without_one(demo):
+    get_user_model().objects.filter(username="lokal-fonna").update(email="")
+    call_command("load_demo", stdout=io.StringIO())
+    assert get_user_model().objects.get(username="lokal-fonna").email == "lokal-fonna@forlop.example"
+
+
 def test_planned_round_2027_has_the_resource_groups_38_seats(demo):
     from governance.models import Constituency, ReviewRound, RoundState, Seat
 

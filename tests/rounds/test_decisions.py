@@ -533,3 +533,24 @@ def test_the_submitter_sees_that_it_was_postponed_to_next_year(client, editor, i
     assert "Vi trenger mer kunnskap." in body
     nynorsk = client.get(f"/nn/tilbakemelding/{submission.token}/").content.decode()
     assert "utsett til neste år" in nynorsk
+
+
+@pytest.mark.parametrize(
+    ("language", "told", "not_told"),
+    [
+        ("nb", "Godkjent med endringer", "godkjenn med endringer"),
+        ("nn", "Godkjend med endringar", "godkjenn med endringar"),
+    ],
+)
+def test_the_submitter_is_told_the_decision_as_done_not_as_a_command(client, editor, item, language, told, not_told):
+    submission = submit(item.proposal)
+    decide(item, by=editor, decision=Decision.ACCEPT_WITH_CHANGES, rationale="Godt forslag, litt omskrevet.")
+    body = client.get(f"/{language}/tilbakemelding/{submission.token}/").content.decode()
+    assert f"<strong>{told}</strong>" in body
+    assert not_told not in body.lower()
+
+
+def test_the_nynorsk_status_page_says_when_it_was_sent(client, editor, item):
+    submission = submit(item.proposal)
+    body = client.get(f"/nn/tilbakemelding/{submission.token}/").content.decode()
+    assert "<dt>Sendt</dt>" in body and "<dt>Send</dt>" not in body

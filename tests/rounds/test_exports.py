@@ -181,7 +181,8 @@ def test_csv_costs_the_same_queries_for_more_proposals(client, editor, decided_r
     review_round, (p1, *_rest) = decided_round
     client.force_login(editor)
     client.get(CSV_URL)
-    with django_assert_num_queries(8):  # session, user, profile, round; items, sections, tally ×2
+    # session, user, profile, round; items, sections, tally ×2, the votes' comments
+    with django_assert_num_queries(9):
         client.get(CSV_URL)
     for number in range(20):
         extra = make_proposal(
@@ -189,7 +190,7 @@ def test_csv_costs_the_same_queries_for_more_proposals(client, editor, decided_r
         )
         item = RoundItem.objects.create(review_round=review_round, proposal=extra, forwarded_at=timezone.now())
         item.changed_sections.add(*p1.pathway.sections.all())
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         assert len(_csv_rows(client.get(CSV_URL))) == 24
 
 

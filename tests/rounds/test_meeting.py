@@ -188,7 +188,7 @@ def test_meeting_pack_agenda_is_numbered_and_grouped_by_pathway(client, review_r
     assert re.search(rf"{escape(capfirst(t('hospital trust')))}</th>\s*<td>2</td>\s*<td>1</td>", tally)
     assert re.search(rf"{escape(capfirst(t('municipality')))}</th>\s*<td>2</td>\s*<td>1</td>\s*<td>1</td>", tally)
     # Printable; the secretary's forms for the editor.
-    assert "@media print" in html
+    assert 'href="/static/css/rounds.css"' in html  # its @media print rules: a file, as the CSP wants
     assert html.count('class="meeting-record-form"') == 3
     assert f'action="/nb/redaksjon/runder/2027/motebok/{first.proposal_id}/"' in html
 
@@ -322,3 +322,17 @@ def test_decided_items_stay_in_the_minutes(client, review_round, items, editor):
     html = as_user(client, editor).get(minutes_url(review_round)).content.decode()
     assert f'id="forslag-{items[0].proposal_id}"' in html
     assert seen("accept") in html
+
+
+@pytest.mark.parametrize("language", ["nb", "nn"])
+def test_the_meeting_date_does_not_say_the_meeting_was_held(client, review_round, items, editor, language):
+    """The pack is read before the meeting: the date is given without a tense."""
+    ReviewRound.objects.filter(pk=review_round.pk).update(meeting_on="2027-03-20")
+    client = as_user(client, editor)
+    for path in (
+        f"/{language}/redaksjon/runder/{review_round.year}/motebok/",
+        f"/{language}/redaksjon/runder/{review_round.year}/referat/",
+    ):
+        html = client.get(path).content.decode()
+        assert "Møtedato:" in html
+        assert "ble holdt" not in html and "vart halde" not in html

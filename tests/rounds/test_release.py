@@ -10,7 +10,15 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 
-from governance.models import ChangeProposal, Decision, Notification, ProposalState, ReviewRound, RoundState
+from governance.models import (
+    ChangeProposal,
+    Decision,
+    Notification,
+    NotificationStatus,
+    ProposalState,
+    ReviewRound,
+    RoundState,
+)
 from governance.outbox.notifications import notification_send
 from governance.rounds import decisions, phases, release
 from pathways import services as pathway_services
@@ -291,14 +299,17 @@ def test_the_notice_is_sent_in_the_local_editors_written_standard(editor, editor
     assert notice.context["adaptation_url"] in message.alternatives[0][0]
 
 
-def test_local_editors_without_an_address_or_no_longer_active_are_not_told(
+def test_local_editors_without_an_address_are_recorded_as_skipped_and_former_ones_not_told(
     editor, editorial, ready, adaptations, local_a, partnership_a
 ):
     with_email(local_a, "")
     former = get_user_model().objects.create_user(username="former-a", email="tidligere@example.org", is_active=False)
     Profile.objects.create(user=former, role=Role.LOCAL_EDITOR, partnership=partnership_a)
     release_round(editorial, by=editor)
-    assert not Notification.objects.filter(kind="release_overrides").exists()
+    (skipped,) = Notification.objects.filter(kind="release_overrides")
+    assert (skipped.status, skipped.recipient) == (NotificationStatus.SKIPPED, "")
+    assert skipped.last_error == f"no address: {local_a.username}"
+    assert notification_send(skipped.pk) is False and not mail.outbox
 
 
 # --- All or nothing -----------------------------------------------------------------------------------

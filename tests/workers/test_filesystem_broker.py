@@ -126,13 +126,18 @@ def test_a_writer_killed_mid_write_leaves_no_message_and_the_worker_goes_on(var_
     assert not (var_dir / "broker" / "broken").exists()
 
 
-def test_a_half_written_message_file_is_set_aside_and_the_worker_goes_on(var_dir, worker):
+def test_a_half_written_message_file_is_set_aside_and_the_worker_goes_on(var_dir, worker, tmp_path):
     """What kombu's own transport leaves when its writer dies: a final name with half the JSON."""
+    # A whole message written where no worker reads (the running one would take it before it is
+    # copied), then half of it under a final name in the worker's queue, then a whole ping.
+    scratch = tmp_path / "scratch"
+    _write(scratch, str(uuid.uuid4()))
+    whole = _messages(scratch)[0]
+    half = _queue(var_dir) / f"0_{uuid.uuid4()}.celery.msg"  # sorts first: the worker meets it first
+    half.parent.mkdir(parents=True, exist_ok=True)
+    half.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
     whole_id = str(uuid.uuid4())
     _write(var_dir, whole_id)
-    whole = _messages(var_dir)[0]
-    half = _queue(var_dir) / f"0_{uuid.uuid4()}.celery.msg"  # sorts first: the worker meets it first
-    half.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
 
     support.wait_until(lambda: _succeeded(worker, whole_id), what="the whole ping", alive=[worker])
     worker.check_running()

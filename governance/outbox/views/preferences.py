@@ -20,6 +20,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from governance.outbox import reminders
+from governance.outbox.forms import AddressForm
 from governance.permissions import AuthenticatedHttpRequest
 from pathways.forms import error_summary
 from pathways.models import Profile
@@ -65,24 +66,47 @@ def _profile_or_404(user) -> Profile:
     return profile
 
 
+def _page(request: AuthenticatedHttpRequest, profile: Profile, *, form=None, address_form=None, status: int = 200):
+    form = form or DigestPreferenceForm(initial={"digests": ON if profile.digests_enabled else OFF})
+    address_form = address_form or AddressForm(initial={"email": request.user.email}, prefix="adresse")
+    bound = [f for f in (form, address_form) if f.is_bound and not f.is_valid()]
+    context = {
+        "form": form,
+        "address_form": address_form,
+        "has_address": bool(request.user.email),
+        "errors": error_summary(bound[0]) if bound else [],
+        "required_notices": _required_notices(),
+    }
+    return render_page(request, TEMPLATE, context, status=status)
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def notification_preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The digest switch, and one's own address (a form of its own: `adresse-email`)."""
     profile = _profile_or_404(request.user)
-    if request.method == "POST":
-        form = DigestPreferenceForm(request.POST)
-        if not form.is_valid():
-            context = {"form": form, "errors": error_summary(form), "required_notices": _required_notices()}
-            return render_page(request, TEMPLATE, context, status=400)
-        enabled = form.cleaned_data["digests"] == ON
-        reminders.profile_digests_set(user=request.user, enabled=enabled)
-        if enabled:
-            messages.success(request, _("The daily digest is switched on."))
+    if request.method != "POST":
+        return _page(request, profile)
+    if "adresse-email" in request.POST:
+        address_form = AddressForm(request.POST, prefix="adresse")
+        if not address_form.is_valid():
+            return _page(request, profile, address_form=address_form, status=400)
+        reminders.user_address_set(user=request.user, email=address_form.cleaned_data["email"])
+        if request.user.email:
+            messages.success(request, _("Your e-mail address is saved."))
         else:
-            messages.success(request, _("The daily digest is switched off. Deadline reminders still come."))
+            messages.warning(request, _("Your e-mail address is removed: no notices can reach you."))
         return redirect("governance:notification_preferences")
-    form = DigestPreferenceForm(initial={"digests": ON if profile.digests_enabled else OFF})
-    return render_page(request, TEMPLATE, {"form": form, "required_notices": _required_notices()})
+    form = DigestPreferenceForm(request.POST)
+    if not form.is_valid():
+        return _page(request, profile, form=form, status=400)
+    enabled = form.cleaned_data["digests"] == ON
+    reminders.profile_digests_set(user=request.user, enabled=enabled)
+    if enabled:
+        messages.success(request, _("The daily digest is switched on."))
+    else:
+        messages.success(request, _("The daily digest is switched off. Deadline reminders still come."))
+    return redirect("governance:notification_preferences")
 
 
 @csrf_exempt  # RFC 8058: the mail program POSTs without cookies; the signed token is the credential

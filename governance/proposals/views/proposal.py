@@ -35,6 +35,7 @@ from governance.proposals.forms import (
     RejectForm,
 )
 from governance.signals import proposal_submitters
+from pathways import permissions as pathway_permissions
 from pathways.diffing import has_changes, word_diff
 from pathways.forms import error_summary
 from pathways.models import LocalAdaptation, VersionSection
@@ -167,6 +168,22 @@ def _external_link(url: str) -> str:
     return url if url.startswith(("https://", "http://")) else ""
 
 
+def _edit_url(user, proposal: ChangeProposal) -> str:
+    """Where to make the change the proposal asks for: the section in the common draft for the
+    responsible editor, the partnership's adaptation of the pathway for its local editor."""
+    pathway = proposal.pathway
+    if pathway is None:
+        return ""
+    if pathway_permissions.can_edit_pathway(user, pathway):
+        if proposal.section_slug and pathway.sections.filter(slug=proposal.section_slug, retired=False).exists():
+            return reverse("staff:section_edit", kwargs={"slug": pathway.slug, "section_slug": proposal.section_slug})
+        return reverse("staff:pathway", kwargs={"slug": pathway.slug})
+    if proposal.partnership is not None and pathway_permissions.is_local_editor_of(user, proposal.partnership):
+        url = reverse("staff:adaptation", kwargs={"partnership_slug": proposal.partnership.slug, "slug": pathway.slug})
+        return url + (f"#{proposal.section_slug}" if proposal.section_slug else "")
+    return ""
+
+
 def _page(
     request: HttpRequest,
     proposal: ChangeProposal,
@@ -187,6 +204,7 @@ def _page(
         if name in available
     ]
     can_merge = "merge_into" in available
+    merge_search = request.GET.get("finn", "")[:200] if request.method != "POST" else ""
     seen, current = _section_texts(proposal)
     section = current or seen
     submitter_count, merged = _submitters(proposal)
@@ -220,6 +238,7 @@ def _page(
         "pathway_title": proposal.pathway.title(language) if proposal.pathway else "",
         "section_title": section.title(language) if section else proposal.section_slug,
         "external_link": _external_link(proposal.external_url),
+        "edit_url": _edit_url(user, proposal),
         "submitter_count": submitter_count,
         "merged": merged,
         "suggestion_chunks": selectors.suggestion_chunks(proposal, current or seen),
@@ -228,6 +247,9 @@ def _page(
         "can_merge": can_merge,
         "duplicates": proposal_duplicates(proposal, user=user) if can_merge else [],
         "merge_form": bound.get("merge") or MergeForm(prefix="merge"),
+        # The editor finds the proposal to keep by words or number (GET ?finn=), then merges with one click.
+        "merge_search": merge_search,
+        "merge_results": selectors.merge_candidates(proposal, user=user, text=merge_search) if can_merge else [],
         "can_redact": proposal.may_contain_personal_data and proposal.redacted_at is None,
         "redact_form": bound.get("redact") or RedactForm(prefix="redact"),
         "can_assign": (

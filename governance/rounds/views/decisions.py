@@ -22,7 +22,7 @@ from governance import permissions as perms
 from governance.models import Decision, Recommendation, ReviewRound, RoundItem, RoundState, VoteChoice
 from governance.permissions import AuthenticatedHttpRequest
 from governance.proposals.services import NotPermitted
-from governance.rounds import decisions, phases, release
+from governance.rounds import decisions, meeting, phases, release
 from governance.rounds.forms import DecisionForm, ReleaseForm
 from governance.rounds.tally import round_tallies
 from pathways.forms import error_summary
@@ -169,6 +169,7 @@ def _decision_page(
                 "eligible": tally.eligible,
                 "quorum": tally.has_quorum(review_round),
             },
+            "vote_comments": meeting.vote_comments(review_round, [proposal.pk]).get(proposal.pk, []),
             "form": form if decidable else None,
             "refusal": refusal,
             "errors": error_summary(form if form is not None and form.is_bound else None, reasons),

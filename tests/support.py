@@ -56,6 +56,19 @@ DEADLINE = 60.0
 # --- Proposals and logged-in clients ----------------------------------------------------------------
 
 
+def require(missing: list[str], *, what: str) -> None:
+    """Skip a test whose tools are missing (`what` needs `missing`); with CI=true fail instead,
+    so that CI never passes by skipping."""
+    if not missing:
+        return
+    import pytest
+
+    message = f"{what} needs " + ", ".join(missing)
+    if os.environ.get("CI") == "true":
+        pytest.fail("CI=true: " + message, pytrace=False)
+    pytest.skip(message)
+
+
 def make_proposal(
     *,
     pathway: "Pathway | None" = None,

@@ -20,13 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-import pytest
 import requests
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
 from accounts import providers as account_providers
-from tests.support import ROOT, Process, wait_until
+from tests.support import ROOT, Process, require, wait_until
 
 SCRIPT = ROOT / "tests" / "browser" / "oidc_provider.mjs"
 MODULE = ROOT / "tests" / "browser" / "node_modules" / "oidc-provider"
@@ -40,11 +39,7 @@ def require_node() -> None:
         missing.append("node")
     if not MODULE.exists():
         missing.append(f"{MODULE} (cd tests/browser && npm ci)")
-    if missing:
-        message = "the OpenID provider needs " + ", ".join(missing)
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true: " + message, pytrace=False)
-        pytest.skip(message)
+    require(missing, what="the OpenID provider")
 
 
 @dataclass

@@ -6,11 +6,12 @@ while one is, so tests create their data first, drive the browser inside `chromi
 the database only after the browser is closed.
 """
 
-import os
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from tests import support
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -42,12 +43,7 @@ def _missing() -> list[str]:
 
 @pytest.fixture(scope="module")
 def browser_tools():
-    missing = _missing()
-    if missing:
-        message = "browser test needs " + ", ".join(missing)
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true: " + message, pytrace=False)
-        pytest.skip(message)
+    support.require(_missing(), what="browser test")
 
 
 @contextmanager

@@ -489,14 +489,10 @@ def test_the_round_pages_have_no_serious_accessibility_problems(
     """axe-core (WCAG 2.0/2.1 A and AA) on every round page, with an error summary where a form has
     one, as the editor and as a local editor; then the local editor forwards without JavaScript.
     Skipped without Chromium and axe-core, failed then with CI=true (as tests/browser/ does)."""
-    import os
-
     from tests.browser.conftest import FAILING_IMPACTS, _missing, axe_violations, chromium, format_violations
+    from tests.support import require
 
-    if missing := _missing():
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true: browser test needs " + ", ".join(missing), pytrace=False)
-        pytest.skip("browser test needs " + ", ".join(missing))
+    require(_missing(), what="browser test")
 
     review_round = make_round(state=R.PARTNERSHIP_REVIEW, meeting_on=D(2027, 3, 10))
     review_rows(review_round, [partnership_a, partnership_b])

@@ -29,6 +29,7 @@ from .models import (
 )
 from .pages import forget_current, version_by_number
 from .rendering import render_markdown
+from .signals import version_published
 
 COPIED_SECTION_FIELDS = (
     "slug",
@@ -178,6 +179,7 @@ def pathway_publish(
         pathway.current_version = version
         pathway.save(update_fields=["current_version"])
         transaction.on_commit(lambda: forget_current(pathway.slug))
+        version_published.send(sender=Version, version=version)
     return version
 
 

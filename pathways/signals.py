@@ -4,6 +4,11 @@
   `language`: each receiver returns a list of `StaffTask` (a line and a link) for what waits for
   that person elsewhere, such as votes left in the yearly round (governance answers). The page
   shows them all, so that nobody lands on a page with nothing to do and no way on.
+- `version_published` is sent inside the publishing transaction, once per new published version,
+  with `version`: a common `Version` (by `services.pathway_publish`, also when the yearly release
+  publishes) or a partnership's local version. Receivers that must reach the outside world (feeds,
+  webhooks) queue their work with `transaction.on_commit` or in an outbox row of the same
+  transaction, so that nothing is sent for a version that was rolled back.
 """
 
 from dataclasses import dataclass
@@ -11,6 +16,7 @@ from dataclasses import dataclass
 from django.dispatch import Signal
 
 staff_home_tasks = Signal()
+version_published = Signal()
 
 
 @dataclass(frozen=True)

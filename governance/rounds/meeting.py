@@ -6,7 +6,6 @@ current text of each section, the comments, the tally), so these pages cost the 
 proposals as for three hundred.
 """
 
-import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -267,27 +266,3 @@ def seat_labels(review_round: ReviewRound) -> dict[int, str]:
         if seat.deputy_id:
             labels[seat.deputy_id] = _("deputy, %(constituency)s seat, %(partnership)s") % place
     return labels
-
-
-# --- PDF -----------------------------------------------------------------------------------------
-
-
-class PdfFailed(Exception):
-    """xhtml2pdf could not lay out the document."""
-
-
-def render_pdf(html: str) -> bytes:
-    """The PDF of an HTML document, laid out by xhtml2pdf (pure Python, on ReportLab). The document
-    carries its own CSS; external links are left alone, no file or URL is fetched."""
-    from xhtml2pdf import pisa
-
-    out = io.BytesIO()
-    status = pisa.CreatePDF(html, dest=out, encoding="utf-8", link_callback=_no_fetch)
-    if status.err:
-        raise PdfFailed(f"{status.err} error(s) laying out the PDF")
-    return out.getvalue()
-
-
-def _no_fetch(uri: str, rel: str) -> str:
-    # Images and style sheets by URL would make the server fetch whatever a text links to.
-    return ""

@@ -29,6 +29,7 @@ from governance.rounds import meeting, voting
 from governance.rounds.forms import AbsentForm, CommentForm, MeetingRecordForm, SeatForm, VoteForm
 from pathways.forms import error_summary
 from pathways.models import Partnership, Profile, Role
+from pathways.pdf import render_pdf
 from pathways.views import current_language, render_page
 
 logger = logging.getLogger(__name__)
@@ -441,7 +442,7 @@ def round_meeting_pack_pdf(request: HttpRequest, year: int) -> HttpResponse:
     review_round = _group_round_or_404(request, year)
     context = _pack_context(request, review_round, with_forms=False) | {"language": current_language(), "pdf": True}
     html = render_to_string("governance/meeting_pack_pdf.html", context, request=request)
-    response = HttpResponse(meeting.render_pdf(html), content_type="application/pdf")
+    response = HttpResponse(render_pdf(html), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="motebok-{review_round.year}.pdf"'
     return response
 

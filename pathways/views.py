@@ -108,7 +108,8 @@ def _page_groups(sections: list[PageSection], feedback: Callable[[str], str]) ->
 
 
 def _not_modified_or_none(request: HttpRequest, etag: str) -> HttpResponse | None:
-    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+    # From META, not request.headers: that builds the mapping of every header for this one.
+    if etag in [tag.strip() for tag in request.META.get("HTTP_IF_NONE_MATCH", "").split(",")]:
         response = HttpResponseNotModified()
         response["ETag"] = etag
         return response
@@ -187,12 +188,20 @@ def _serve_version(request: HttpRequest, version: Version, *, is_current: bool) 
     return _cached_headers(response, etag, version.published_at)
 
 
-@require_safe
-def pathway_detail(request: HttpRequest, slug: str) -> HttpResponse:
+def serve_current_page(request: HttpRequest, slug: str) -> HttpResponse:
+    """The current version's page of a published pathway (raises Http404): what `pathway_detail`
+    answers, and what `pathways.middleware.CurrentPageMiddleware` answers before the rest of the
+    stack. It reads only per-process memory (at most one query every PAGE_LOOKUP_SECONDS) and never
+    the session, the user or the CSRF token: the body is the same bytes for every reader."""
     pathway = current_pathway_or_404(slug)
     version = current_version_of(pathway)
     version.pathway = pathway
     return _serve_version(request, version, is_current=True)
+
+
+@require_safe
+def pathway_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return serve_current_page(request, slug)
 
 
 @require_safe

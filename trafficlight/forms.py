@@ -33,7 +33,7 @@ class SectionMarkForm(forms.Form):
         return normalise_newlines(self.cleaned_data.get("comment") or "")
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        cleaned = super().clean() or self.cleaned_data
         if cleaned.get("colour") == Colour.YELLOW and not cleaned.get("comment") and "comment" not in self.errors:
             self.add_error("comment", _("Say in the comment what must be adapted."))
         return cleaned

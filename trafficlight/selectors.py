@@ -107,13 +107,13 @@ def review_cells(versions: Iterable[Version], municipality_ids: Iterable[int]) -
         for municipality_id in municipality_ids:
             row = []
             for section in by_version[version.pk]:
-                mark = newest.get((version.pk, municipality_id, section.slug))
+                found = newest.get((version.pk, municipality_id, section.slug))
                 stale = (
-                    mark is not None
-                    and mark.version_id != version.pk
-                    and older_texts.get((mark.version_id, section.slug)) != _text(section)
+                    found is not None
+                    and found.version_id != version.pk
+                    and older_texts.get((found.version_id, section.slug)) != _text(section)
                 )
-                row.append(Cell(municipality_id, section, mark, stale))
+                row.append(Cell(municipality_id, section, found, stale))
             per_municipality[municipality_id] = row
     return cells
 

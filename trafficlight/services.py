@@ -179,6 +179,7 @@ def mark_to_override(*, mark_id: int, by: User) -> AdaptedSection:
         adaptation.pathway = pathway
         override = adaptation.sections.filter(slug=mark.section_slug, is_local=False).first()
         if override is None:
+            assert pathway.current_version_id is not None  # the mark is on the current text
             common = VersionSection.objects.get(version_id=pathway.current_version_id, slug=mark.section_slug)
             override = adaptation_section_save(
                 adaptation=adaptation,

@@ -134,9 +134,7 @@ def test_a_changed_section_asks_again_and_an_unchanged_one_keeps_its_mark(
 
 
 @pytest.mark.parametrize("who", ["contact_nordvik", "contact_sorby", "local_b", "trust_seat", "adviser"])
-def test_only_the_municipality_and_its_partnership_may_mark(
-    client, request, pathway, partnership_a, vestby, who
-):
+def test_only_the_municipality_and_its_partnership_may_mark(client, request, pathway, partnership_a, vestby, who):
     user = request.getfixturevalue(who)
     url = mark_url(partnership_a, pathway, vestby)
     assert as_user(client, user).get(url).status_code == 404
@@ -161,6 +159,7 @@ def test_anonymous_readers_are_sent_to_log_in(client, pathway, partnership_a, ve
 def _page_queries(client, editor, partnership, municipality, user, sections: int, slug: str) -> int:
     pathway = make_pathway(editor=editor, slug=slug, sections=sections)
     version = pathway.current_version
+    assert version is not None
     marks_save(
         municipality=municipality,
         version=version,

@@ -27,7 +27,9 @@ def test_the_admin_creates_a_contact_and_fills_in_the_partnership(client, editor
     form = {"user": user.pk, "role": "municipality_contact", "language": "nb", "digests_enabled": "on"}
     refused = client.post("/admin/pathways/profile/add/", form)
     assert refused.status_code == 200 and "En kommunekontakt må ha en kommune." in refused.content.decode()
-    wrong = client.post("/admin/pathways/profile/add/", form | {"municipality": vestby.pk, "partnership": partnership_b.pk})
+    wrong = client.post(
+        "/admin/pathways/profile/add/", form | {"municipality": vestby.pk, "partnership": partnership_b.pk}
+    )
     assert "Kommunen hører til et annet helsefellesskap." in wrong.content.decode()
     assert client.post("/admin/pathways/profile/add/", form | {"municipality": vestby.pk}).status_code == 302
     profile = Profile.objects.get(user=user)

@@ -47,9 +47,10 @@ def test_one_digest_per_contact_of_a_municipality_that_has_not_answered(
     assert notice.context["items"][0]["url"] == (
         f"https://forlop.example.no/nb/redaksjon/trafikklys/{vestby.partnership.slug}/{pathway.slug}/kommune/{vestby.pk}/"
     )
-    assert notices[second.email].language == "nn" and "/nn/redaksjon/trafikklys/" in notices[second.email].context[
-        "items"
-    ][0]["url"]
+    assert (
+        notices[second.email].language == "nn"
+        and "/nn/redaksjon/trafikklys/" in notices[second.email].context["items"][0]["url"]
+    )
 
 
 def test_it_is_not_sent_twice_nor_on_other_days_nor_before_the_hour(settings, pathway, vestby, contact_vestby):

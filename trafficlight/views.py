@@ -73,11 +73,11 @@ def index(request: AuthenticatedHttpRequest) -> HttpResponse:
             for pathway, waiting, total in waiting_by_pathway(municipality)
         ]  # fmt: skip
         return render_page(request, "trafficlight/index.html", {"municipality": municipality, "rows": rows})
+    if is_responsible_editor(request.user):
+        return render_page(request, "trafficlight/index.html", {"partnerships": Partnership.objects.all()})
     profile = getattr(request.user, "profile", None)
     if profile is not None and profile.partnership_id and perms.can_manage_review(request.user, profile.partnership):
         return redirect("trafficlight:partnership", partnership_slug=profile.partnership.slug)
-    if is_responsible_editor(request.user):
-        return render_page(request, "trafficlight/index.html", {"partnerships": Partnership.objects.all()})
     raise Http404
 
 

@@ -196,3 +196,9 @@ def test_the_matrix_costs_the_same_queries_for_few_and_many(client, editor, part
     few = _matrix_queries(client, editor, partnership_a, local_a, sections=2, municipalities=1, slug="angst")
     many = _matrix_queries(client, editor, partnership_a, local_a, sections=25, municipalities=8, slug="autisme")
     assert few == many
+
+
+def test_the_matrix_in_nynorsk(client, pathway, partnership_a, local_a, marked):
+    html = as_user(client, local_a).get(matrix_url(partnership_a, pathway).replace("/nb/", "/nn/", 1)).content.decode()
+    assert "Grønt: slik han er" in html and "Gult: tilpassast" in html and "Ikkje merkt" in html
+    assert "Tilpass lokalt" in html and "Foreslå ei endring" in html

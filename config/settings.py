@@ -145,6 +145,7 @@ INSTALLED_APPS = [
     "pathways",
     "governance",
     "feedback",
+    "trafficlight",
 ]
 
 MIDDLEWARE = [

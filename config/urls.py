@@ -27,6 +27,7 @@ urlpatterns += i18n_patterns(
     path("logg-inn/oidc/<slug:provider>/", account_views.oidc_start, name="oidc_start"),
     path("logg-ut/", account_views.logout, name="logout"),
     path("redaksjon/kontoer/", include("accounts.urls")),
+    path("redaksjon/trafikklys/", include("trafficlight.urls")),
     path("redaksjon/", include("governance.urls")),
     path("redaksjon/", include("pathways.staff_urls")),
     path("", include("feedback.urls")),

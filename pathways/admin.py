@@ -27,9 +27,11 @@ class HealthTrustAdmin(admin.ModelAdmin):
 
 @admin.register(models.Profile)
 class ProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "role", "partnership", "language"]
+    list_display = ["user", "role", "partnership", "municipality", "language"]
     list_filter = ["role", "partnership"]
     search_fields = ["user__username"]
+    # A municipality contact (the traffic-light review) answers for one municipality.
+    list_select_related = ["user", "partnership", "municipality"]
 
 
 @admin.register(models.Pathway)

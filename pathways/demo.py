@@ -204,7 +204,19 @@ USERS = [
     ("ressurs-bergen-hf", Role.RESOURCE_MEMBER, "bergen", "nb", False),
     ("ressurs-bergen-kommune", Role.RESOURCE_MEMBER, "bergen", "nn", False),
     ("radgiver-rkbu", Role.ADVISER, None, "nb", False),
+    # Municipality contacts of the traffic-light review; their municipality is in MUNICIPALITY_OF.
+    ("kommune-stord", Role.MUNICIPALITY_CONTACT, "fonna", "nn", False),
+    ("kommune-karmoy", Role.MUNICIPALITY_CONTACT, "fonna", "nb", False),
+    ("kommune-bergen", Role.MUNICIPALITY_CONTACT, "bergen", "nb", False),
+    ("kommune-voss", Role.MUNICIPALITY_CONTACT, "bergen", "nn", False),
 ]
+# The municipality each demo municipality contact answers for.
+MUNICIPALITY_OF = {
+    "kommune-stord": "Stord",
+    "kommune-karmoy": "Karmøy",
+    "kommune-bergen": "Bergen",
+    "kommune-voss": "Voss",
+}
 
 
 def demo_address(username: str) -> str:
@@ -218,7 +230,14 @@ def _demo_password_hash() -> str:
     return make_password(DEMO_PASSWORD)
 
 
-def _user(username: str, role: str, partnership: Partnership | None, language: str, staff: bool) -> User:
+def _user(
+    username: str,
+    role: str,
+    partnership: Partnership | None,
+    language: str,
+    staff: bool,
+    municipality: Municipality | None = None,
+) -> User:
     User = get_user_model()
     user, created = User.objects.get_or_create(username=username, defaults={"is_staff": staff})
     if created:
@@ -230,7 +249,8 @@ def _user(username: str, role: str, partnership: Partnership | None, language: s
         user.email = demo_address(username)
         user.save()
     Profile.objects.update_or_create(
-        user=user, defaults={"role": role, "partnership": partnership, "language": language}
+        user=user,
+        defaults={"role": role, "partnership": partnership, "language": language, "municipality": municipality},
     )
     return user
 
@@ -248,7 +268,16 @@ def load_partnerships() -> dict[str, Partnership]:
 
 def load_users(partnerships: dict[str, Partnership]) -> dict[str, User]:
     users = {
-        username: _user(username, role, partnerships.get(slug) if slug else None, language, staff)
+        username: _user(
+            username,
+            role,
+            partnerships.get(slug) if slug else None,
+            language,
+            staff,
+            Municipality.objects.get(partnership=partnerships[slug], name=MUNICIPALITY_OF[username])
+            if slug and username in MUNICIPALITY_OF
+            else None,
+        )
         for username, role, slug, language, staff in USERS
     }
     # Every other partnership gets generated resource group seats (a trust and a municipality member).

@@ -79,6 +79,9 @@ class Role(models.TextChoices):
     RESOURCE_MEMBER = "resource_member", _("resource group member")
     ADVISER = "adviser", _("adviser")
     PROFESSIONAL = "professional", _("professional")
+    # A municipality's contact person in the traffic-light review (trafficlight/): marks each section
+    # of a pathway green (usable as it is) or yellow (needs adaptation) for their municipality.
+    MUNICIPALITY_CONTACT = "municipality_contact", _("municipality contact")
 
 
 class Profile(models.Model):
@@ -98,6 +101,15 @@ class Profile(models.Model):
     # The daily digest of untriaged proposals can be switched off (preferences page, or the one-click
     # link in the digest); deadline reminders cannot.
     digests_enabled = models.BooleanField(_("daily digest"), default=True)
+    # The municipality a municipality contact answers for (one or more contacts per municipality).
+    municipality = models.ForeignKey(
+        Municipality,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("municipality"),
+    )
 
     class Meta:
         verbose_name = _("profile")
@@ -106,11 +118,28 @@ class Profile(models.Model):
             models.CheckConstraint(
                 condition=~Q(role="local_editor") | Q(partnership__isnull=False),
                 name="profile_local_editor_has_partnership",
-            )
+            ),
+            models.CheckConstraint(
+                condition=~Q(role="municipality_contact") | Q(municipality__isnull=False),
+                name="profile_municipality_contact_has_municipality",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()})"
+
+    def clean(self) -> None:
+        """A municipality contact needs their municipality, and belongs to its partnership."""
+        from django.core.exceptions import ValidationError
+
+        if self.role == Role.MUNICIPALITY_CONTACT and self.municipality_id is None:
+            raise ValidationError({"municipality": _("A municipality contact needs a municipality.")})
+        if self.municipality_id is not None:
+            municipality = Municipality.objects.get(pk=self.municipality_id)
+            if self.partnership_id is None:
+                self.partnership_id = municipality.partnership_id
+            elif self.partnership_id != municipality.partnership_id:
+                raise ValidationError({"partnership": _("The municipality belongs to another health partnership.")})
 
 
 @reversion.register()

@@ -1,5 +1,6 @@
 """Dependencies point one way (README, "What is here"): config → workers → feedback → governance →
-pathways, and inside governance rounds → proposals → outbox → its core (models, permissions, signals).
+pathways, with trafficlight beside feedback (workers → trafficlight → governance), and inside
+governance rounds → proposals → outbox → its core (models, permissions, signals).
 
 Every import of every module is read from its source, at the top and inside functions (a lazy import
 hides an edge, it does not remove it), relative ones resolved, and `apps.get_model("<app>", …)` counted
@@ -10,7 +11,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("config", "workers", "feedback", "accounts", "governance", "pathways")
+APPS = ("config", "workers", "feedback", "trafficlight", "accounts", "governance", "pathways")
 
 # Who may import whom (besides itself). The first matching prefix names a module's area.
 AREAS = (
@@ -18,6 +19,7 @@ AREAS = (
     "governance.apps",
     "workers",
     "feedback",
+    "trafficlight",
     "accounts",
     "governance.rounds",
     "governance.proposals",
@@ -27,8 +29,19 @@ AREAS = (
 )
 ALLOWED = {
     "config": set(AREAS),
-    "workers": {"feedback", "governance.rounds", "governance.proposals", "governance.outbox", "governance", "pathways"},
+    "workers": {
+        "feedback",
+        "trafficlight",
+        "governance.rounds",
+        "governance.proposals",
+        "governance.outbox",
+        "governance",
+        "pathways",
+    },
     "feedback": {"governance.rounds", "governance.proposals", "governance.outbox", "governance", "pathways"},
+    # Beside feedback, neither knowing the other: it makes proposals, reminds through the outbox,
+    # and exports with the rounds' spreadsheet helpers.
+    "trafficlight": {"governance.rounds", "governance.proposals", "governance.outbox", "governance", "pathways"},
     "accounts": {"pathways"},
     # The app's wiring (AppConfig.ready connects the rooms' receivers) may name its rooms.
     "governance.apps": {"governance.rounds", "governance.proposals", "governance.outbox", "governance", "pathways"},

@@ -50,7 +50,15 @@ app.conf.beat_schedule = {
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 14 * 60},
     },
+    # The traffic-light review's weekly reminders: the sweep decides whether today (Monday, Oslo) is
+    # the day and whether the hour has come; every tick after the first that day queues nothing.
+    "traffic-light-reminders": {
+        "task": "workers.traffic_light_reminders",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 14 * 60},
+    },
 }
 
 app.autodiscover_tasks(["workers"])
 app.autodiscover_tasks(["workers"], related_name="reminder_tasks")
+app.autodiscover_tasks(["workers"], related_name="trafficlight_tasks")

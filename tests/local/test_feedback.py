@@ -37,10 +37,19 @@ def test_the_link_from_a_local_section_leads_to_a_proposal_with_the_local_versio
     form = client.get(link).content.decode()
     assert "Kontakter i Vest" in form
     assert 'name="lokalversjon" value="vest-2026.1"' in form
-    assert send(client, forlop="angst", seksjon="kontakter-vest", versjon="2026", lokal="vest", lokalversjon="vest-2026.1").status_code == 302
+    assert (
+        send(
+            client, forlop="angst", seksjon="kontakter-vest", versjon="2026", lokal="vest", lokalversjon="vest-2026.1"
+        ).status_code
+        == 302
+    )
     proposal = ChangeProposal.objects.get()
     assert proposal.local_version == published.current_local_version
-    assert (proposal.version.number, proposal.partnership.slug, proposal.section_slug) == ("2026", "vest", "kontakter-vest")
+    assert (proposal.version.number, proposal.partnership.slug, proposal.section_slug) == (
+        "2026",
+        "vest",
+        "kontakter-vest",
+    )
     assert not proposal.context_unknown
 
 
@@ -53,7 +62,7 @@ def test_an_older_local_version_is_recorded_as_the_one_seen(client, published, l
     assert proposal.local_version == first and not proposal.context_unknown
 
 
-@pytest.mark.parametrize("number", ["vest-2099.1", "nord-2026.1", "<script>", "x" * 150])
+@pytest.mark.parametrize("number", ["vest-2099.1", "nord-2026.1", "<script>", "x" * 100])
 def test_an_unknown_or_foreign_local_version_is_marked_unknown_and_the_current_one_is_taken(
     client, published, partnership_b, pathway, local_b, number
 ):

@@ -22,6 +22,7 @@ from tests.local.conftest import GP, edit, publish
 pytestmark = pytest.mark.django_db
 
 AT = datetime(2026, 5, 4, 10, 0, tzinfo=UTC)
+NOTHING_CHANGED = "Ingenting er endret siden gjeldende lokale versjon."
 
 
 def test_publish_makes_a_numbered_local_version_with_a_full_snapshot(adaptation, local_a, pathway):
@@ -34,7 +35,7 @@ def test_publish_makes_a_numbered_local_version_with_a_full_snapshot(adaptation,
     assert adaptation.current_local_version_id == local_version.pk
     snapshot = {s.slug: s for s in local_version.sections.all()}
     assert set(snapshot) == {GP, "kontakter-vest"}
-    assert snapshot[GP].html_nb == "<p>Ring BUPA Vest på telefon 11111111.</p>"
+    assert snapshot[GP].html_nb.strip() == "<p>Ring BUPA Vest på telefon 11111111.</p>"
     assert (snapshot["kontakter-vest"].is_local, snapshot["kontakter-vest"].after_slug) == (True, "innledning")
     assert local_version.title("nb") == "Angst i Vest"
     assert local_version.title("nn") == "Angstplager"  # no local nynorsk title: the common one
@@ -60,7 +61,7 @@ def test_publishing_without_a_change_is_refused(published, local_a):
     assert not adaptation_has_unpublished_changes(published)
     with pytest.raises(PublishRefused) as refused:
         publish(published, local_a)
-    assert refused.value.reasons == ["Nothing has changed since the current local version."]
+    assert refused.value.reasons == [NOTHING_CHANGED]
     assert LocalVersion.objects.filter(adaptation=published).count() == 1
 
 
@@ -81,7 +82,7 @@ def test_one_written_standard_only_is_refused_by_the_parity_gate(published, loca
     with pytest.raises(PublishRefused) as refused:
         publish(published, local_a)
     assert len(refused.value.reasons) == 1
-    assert "changed in one written standard but not in the other" in refused.value.reasons[0]
+    assert "endret i den ene målformen, men ikke i den andre" in refused.value.reasons[0]
     assert "Tittel 1" in refused.value.reasons[0]  # the section is named by its (common) title
 
 
@@ -94,7 +95,12 @@ def test_a_new_override_changed_in_one_language_only_is_refused(adaptation, loca
 
 
 def test_a_language_neutral_change_passes_the_parity_gate(published, local_a):
-    edit(published, local_a, body_nb="Ring BUPA Vest på telefon 22222222.", body_nn="Ring BUPA Vest på telefon 11111111 nn.")
+    edit(
+        published,
+        local_a,
+        body_nb="Ring BUPA Vest på telefon 22222222.",
+        body_nn="Ring BUPA Vest på telefon 11111111 nn.",
+    )
     local_version = publish(published, local_a, neutral_slugs=[GP])
     assert local_version.sections.get(slug=GP).body_nb == "Ring BUPA Vest på telefon 22222222."
 
@@ -104,13 +110,15 @@ def test_every_reason_is_given_at_once(published, local_a):
     with pytest.raises(PublishRefused) as refused:
         publish(published, local_a, summary_nb="  ", summary_nn="")
     assert len(refused.value.reasons) == 2
-    assert "Write the change summary in both bokmål and nynorsk." in refused.value.reasons
+    assert "Skriv endringssammendraget på både bokmål og nynorsk." in refused.value.reasons
 
 
 def test_a_new_common_version_is_a_change_and_the_next_local_version_builds_on_it(published, local_a, editor, pathway):
     first = published.current_local_version
     section_update(section=pathway.sections.get(slug="innledning"), by=editor, body_nb="Ny.", body_nn="Ny nn.")
-    new_common = pathway_publish(pathway=pathway, by=editor, kind=VersionKind.CORRECTION, summary_nb="R.", summary_nn="R.")
+    new_common = pathway_publish(
+        pathway=pathway, by=editor, kind=VersionKind.CORRECTION, summary_nb="R.", summary_nn="R."
+    )
     published.refresh_from_db()
     assert adaptation_has_unpublished_changes(published)
     second = publish(published, local_a)
@@ -195,10 +203,12 @@ def test_twenty_editors_publishing_at_once_get_consecutive_numbers(pathway, part
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
-    numbers = list(LocalVersion.objects.filter(adaptation=adaptation).order_by("sequence").values_list("sequence", flat=True))
+    numbers = list(
+        LocalVersion.objects.filter(adaptation=adaptation).order_by("sequence").values_list("sequence", flat=True)
+    )
     assert numbers == list(range(1, len(numbers) + 1))  # consecutive, no duplicates
     assert len(numbers) + len(refused) == 20
-    assert all(reasons == ["Nothing has changed since the current local version."] for reasons in refused)
+    assert all(reasons == [NOTHING_CHANGED] for reasons in refused)
     adaptation.refresh_from_db()
     assert adaptation.current_local_version.sections.count() == 20  # the last one has every section
 

@@ -106,7 +106,8 @@ def test_bad_input_is_refused_with_a_message_and_the_text_is_kept(client, adapta
     assert response.status_code == 400
     html = response.content.decode()
     assert 'class="error-summary"' in html and message in html
-    assert "Nytt nummer nn." in html  # what was typed is kept
+    kept = fields.get("summary_nn", "Nytt nummer nn.")
+    assert not kept or kept in html  # what was typed is kept
     assert not LocalVersion.objects.exists()
 
 
@@ -122,7 +123,10 @@ def test_a_hostile_summary_is_stored_as_text_and_shown_escaped(client, published
 
 
 def test_staff_home_lists_adaptations_on_an_old_common_version(client, published, editor, local_a, pathway):
-    assert "Lokale tilpasninger på en eldre felles versjon" not in as_user(client, editor).get("/nb/redaksjon/").content.decode()
+    assert (
+        "Lokale tilpasninger på en eldre felles versjon"
+        not in as_user(client, editor).get("/nb/redaksjon/").content.decode()
+    )
     section_update(section=pathway.sections.get(slug="innledning"), by=editor, body_nb="Ny.", body_nn="Ny nn.")
     pathway_publish(pathway=pathway, by=editor, kind=VersionKind.CORRECTION, summary_nb="R.", summary_nn="R.")
     html = client.get("/nb/redaksjon/").content.decode()

@@ -63,14 +63,14 @@ def test_local_editor_publishes_a_local_version_without_javascript(site):
         assert_no_serious_axe_violations(checker, "publish page")
 
         # Without the confirmation and a summary: the error summary, nothing published.
-        _submit(page, page.locator("main form button[type=submit]"), status=400)
+        _submit(page, page.get_by_role("button", name="Publiser den lokale versjonen"), status=400)
         assert page.locator(".error-summary").is_visible()
         assert "Bekreft at du vil publisere" in page.locator(".error-summary").inner_text()
 
         page.locator("#id_summary_nb").fill("Lokale kontakter lagt til.")
         page.locator("#id_summary_nn").fill("Lokale kontaktar lagde til.")
         page.locator("#id_confirm").check()
-        _submit(page, page.locator("main form button[type=submit]"))
+        _submit(page, page.get_by_role("button", name="Publiser den lokale versjonen"))
         assert page.url.endswith(ADAPTATION)
         assert "vest-2026.1" in page.locator("ul.messages").inner_text()
         checker.goto(page.url)

@@ -111,6 +111,7 @@ class FeedbackSubmitSerializer(serializers.Serializer):
     seksjon = _optional_text(200, help_text="The section's slug (its anchor).")
     versjon = _optional_text(50, help_text='The version the reader saw: "2026" or "2026.1".')
     lokal = _optional_text(200, help_text="The slug of the partnership whose local adaptation was read.")
+    lokalversjon = _optional_text(100, help_text='The local version the reader saw: "bergen-2026.3".')
     side = _optional_text(1000, help_text="The address (http or https) of the page the reader came from.")
 
 

@@ -1,5 +1,5 @@
 """What the reader is commenting on, from the link's query parameters (`forlop`, `seksjon`,
-`versjon`, `lokal`, `side`). Anything unknown is marked so, and the form still works."""
+`versjon`, `lokal`, `lokalversjon`, `side`). Anything unknown is marked so, and the form still works."""
 
 import re
 from collections.abc import Mapping
@@ -8,8 +8,15 @@ from urllib.parse import urlsplit
 
 from django.http import Http404
 
-from pathways.models import AdaptedSection, Partnership, Pathway, Version
-from pathways.pages import current_pathway_or_404, current_version_of, published_version, section_titles
+from pathways.models import LocalAdaptation, LocalVersion, Partnership, Pathway, Version
+from pathways.pages import (
+    current_pathway_or_404,
+    current_version_of,
+    local_section,
+    published_local_version,
+    published_version,
+    section_titles,
+)
 
 
 @dataclass(frozen=True)
@@ -19,6 +26,7 @@ class FeedbackContext:
     section_title: str = ""
     version: Version | None = None
     partnership: Partnership | None = None
+    local_version: LocalVersion | None = None  # the partnership's local version the reader saw
     external_url: str = ""
     unknown: bool = False  # something was named that does not exist
 
@@ -57,6 +65,26 @@ def _published_pathway(slug: str) -> Pathway | None:
         return None
 
 
+def _local_version(partnership: Partnership, pathway: Pathway, number: str) -> tuple[LocalVersion | None, bool]:
+    """The local version the reader saw, and whether the link named one that does not exist (or is
+    another partnership's): then, as for an unknown common version, the current one is taken."""
+    adaptation = (
+        LocalAdaptation.objects.select_related("current_local_version__common_version")
+        .filter(partnership=partnership, pathway=pathway, current_local_version__isnull=False)
+        .first()
+    )
+    if adaptation is None:
+        return None, bool(number)
+    adaptation.partnership, adaptation.pathway = partnership, pathway
+    current = adaptation.current_local_version
+    if number:
+        try:
+            return published_local_version(adaptation, number), False
+        except LocalVersion.DoesNotExist:
+            return current, True
+    return current, False
+
+
 def resolve_context(params: Mapping[str, str], language: str) -> FeedbackContext:
     """Most readers come from a common page: the pathway, the version and its section titles are
     then read from the per-process memory of pathways.pages, without a query."""
@@ -81,16 +109,22 @@ def resolve_context(params: Mapping[str, str], language: str) -> FeedbackContext
             version = published_version(pathway, number)
         except Version.DoesNotExist:
             unknown = True
+    local_version = None
+    if partnership is not None:
+        local_number = (params.get("lokalversjon") or "")[:100]
+        local_version, bad_local_version = _local_version(partnership, pathway, local_number)
+        unknown |= bad_local_version
+        if local_version is not None:
+            # The common text the reader saw is the one the local version builds on.
+            version = local_version.common_version
     section_title = ""
     if section_slug:
-        titles = section_titles(version).get(section_slug)
-        if titles is not None:
-            section_title = titles[0 if language == "nb" else 1]
-        elif partnership is not None:
-            adapted = AdaptedSection.objects.filter(
-                adaptation__partnership=partnership, adaptation__pathway=pathway, slug=section_slug, is_local=True
-            ).first()
-            section_title = adapted.title(language) if adapted else ""
+        if local_version is not None:
+            seen = local_section(local_version, section_slug)
+            section_title = seen.title(language) if seen else ""
+        else:
+            titles = section_titles(version).get(section_slug)
+            section_title = titles[0 if language == "nb" else 1] if titles else ""
         if not section_title:
             unknown = True
             section_slug = ""
@@ -100,6 +134,7 @@ def resolve_context(params: Mapping[str, str], language: str) -> FeedbackContext
         section_title=section_title,
         version=version,
         partnership=partnership,
+        local_version=local_version,
         external_url=external_url,
         unknown=unknown,
     )

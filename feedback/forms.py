@@ -95,6 +95,7 @@ class FeedbackForm(forms.Form):
     seksjon = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     versjon = forms.CharField(required=False, max_length=50, widget=forms.HiddenInput)
     lokal = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+    lokalversjon = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
     side = forms.CharField(required=False, max_length=1000, widget=forms.HiddenInput)
     # Spam defences: a field people never see (bots fill it), and when the form was shown.
     website = forms.CharField(required=False, max_length=500, label=_("Leave this field empty"))

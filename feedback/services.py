@@ -91,6 +91,7 @@ def feedback_submit(
                 pathway=context.pathway,
                 section_slug=context.section_slug,
                 version=context.version,
+                local_version=context.local_version,
                 partnership=partnership,
                 external_url=context.external_url,
                 context_unknown=context.unknown,

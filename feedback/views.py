@@ -23,7 +23,7 @@ from .services import feedback_submit, feedback_withdraw, pathway_path, status_u
 
 logger = logging.getLogger(__name__)
 
-CONTEXT_FIELDS = ("forlop", "seksjon", "versjon", "lokal", "side")
+CONTEXT_FIELDS = ("forlop", "seksjon", "versjon", "lokal", "lokalversjon", "side")
 
 
 def client_address(request: HttpRequest) -> str:

@@ -16,7 +16,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
-from pathways.models import LANGUAGE_CODES, Partnership, Pathway, Version
+from pathways.models import LANGUAGE_CODES, LocalVersion, Partnership, Pathway, Version
 
 from . import permissions as perms
 
@@ -97,6 +97,15 @@ class ChangeProposal(ConcurrentTransitionMixin, models.Model):
     section_slug = models.SlugField(_("section"), max_length=80, blank=True)
     version = models.ForeignKey(
         Version, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("version seen")
+    )
+    # From a partnership's local page: the local version the reader saw (its common version is `version`).
+    local_version = models.ForeignKey(
+        LocalVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("local version seen"),
     )
     language = models.CharField(_("written standard"), max_length=2, choices=settings.LANGUAGES)
     partnership = models.ForeignKey(

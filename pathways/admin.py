@@ -53,3 +53,21 @@ class VersionAdmin_(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(models.LocalVersion)
+class LocalVersionAdmin(admin.ModelAdmin):
+    """Published local versions, read-only like the common ones: they are published from the staff
+    editor's adaptation page."""
+
+    list_display = ["number", "adaptation", "common_version", "published_at", "published_by"]
+    list_filter = ["adaptation__partnership"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False

@@ -30,7 +30,7 @@ from .models import (
     Version,
     VersionKind,
 )
-from .services import adaptation_create, adaptation_section_save, pathway_publish, section_update
+from .services import adaptation_create, adaptation_publish, adaptation_section_save, pathway_publish, section_update
 
 CONTENT_DIR = Path(__file__).parent / "demo_content"
 OSLO = ZoneInfo("Europe/Oslo")
@@ -400,6 +400,13 @@ def load_bergen_adaptation(partnership: Partnership, pathway: Pathway, editor: U
             title_nn="Lokale kontaktar i Bergen",
             body_nb=BERGEN_CONTACTS["nb"],
             body_nn=BERGEN_CONTACTS["nn"],
+        )
+        # Readers see only published local versions: the demo's Bergen page has one.
+        adaptation_publish(
+            adaptation=adaptation,
+            by=editor,
+            summary_nb="Første lokale versjon: BUPA i stedet for BUP, og lokale kontakter i Bergen.",
+            summary_nn="Fyrste lokale versjon: BUPA i staden for BUP, og lokale kontaktar i Bergen.",
         )
     return adaptation
 

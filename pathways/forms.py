@@ -143,15 +143,10 @@ class AdaptationTitleForm(forms.Form):
     )
 
 
-class PublishForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Kind of version"), choices=VersionKind.choices, widget=forms.RadioSelect)
-    year = forms.IntegerField(
-        label=_("Year"),
-        required=False,
-        min_value=2000,
-        max_value=2100,
-        help_text=_("Only for a yearly revision."),
-    )
+class SummaryForm(forms.Form):
+    """What every publish form asks: the change summary in both written standards, and which
+    sections changed in one written standard only are language-neutral changes (the parity gate)."""
+
     summary_nb = forms.CharField(
         label=_("Change summary (bokmål)"),
         max_length=2000,
@@ -181,11 +176,34 @@ class PublishForm(forms.Form):
         else:
             del self.fields["neutral"]
 
+
+class PublishForm(SummaryForm):
+    kind = forms.ChoiceField(label=_("Kind of version"), choices=VersionKind.choices, widget=forms.RadioSelect)
+    year = forms.IntegerField(
+        label=_("Year"),
+        required=False,
+        min_value=2000,
+        max_value=2100,
+        help_text=_("Only for a yearly revision."),
+    )
+
+    field_order = ["kind", "year", "summary_nb", "summary_nn", "neutral"]
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("kind") == VersionKind.REVISION and not cleaned.get("year") and "year" not in self.errors:
             self.add_error("year", _("Give the year of the yearly revision."))
         return cleaned
+
+
+class LocalPublishForm(SummaryForm):
+    """Publishing a local version: the summary, the parity choices and the publisher's confirmation
+    of what is published."""
+
+    confirm = forms.BooleanField(
+        label=_("I have checked the changes listed above and want to publish them to readers"),
+        error_messages={"required": _("Confirm that you want to publish the changes listed above.")},
+    )
 
 
 def _valid_import_section(item: object) -> bool:

@@ -3,7 +3,8 @@
 The draft of a pathway is its `Section` rows. Publishing copies them into an immutable `Version`
 with `VersionSection` rows that also hold the rendered HTML, so serving a page never renders
 Markdown. A `LocalAdaptation` is a partnership's variant: it overrides some sections, adds local
-ones and may rename the title; its HTML is rendered when it is saved.
+ones and may rename the title; its HTML is rendered when it is saved. Those rows are the local
+draft: the partnership's local editor publishes them as an immutable `LocalVersion`.
 """
 
 from typing import Any, NoReturn
@@ -341,6 +342,16 @@ class LocalAdaptation(models.Model):
         verbose_name=_("based on common version"),
     )
     updated_at = models.DateTimeField(_("last updated"), auto_now=True)
+    # What readers see: the last published local version. Saving edits only the draft (the
+    # adaptation's titles and its `AdaptedSection` rows); null until the first local publish.
+    current_local_version = models.ForeignKey(
+        "LocalVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("current local version"),
+    )
 
     class Meta:
         ordering = ["partnership", "pathway"]
@@ -393,3 +404,104 @@ class AdaptedSection(models.Model):
 
     def html(self, language: str) -> str:
         return getattr(self, f"html_{language}")
+
+
+class LocalVersion(models.Model):
+    """A published state of a partnership's adaptation: `bergen-2026.3` is Bergen's third local
+    version published in 2026. It holds a full snapshot of the adaptation's sections (overrides and
+    local sections, with their rendered HTML) and the common version it builds on, so the public
+    local page is the two put together. Never changed once saved."""
+
+    adaptation = models.ForeignKey(
+        LocalAdaptation, on_delete=models.PROTECT, related_name="versions", verbose_name=_("local adaptation")
+    )
+    number = models.CharField(_("local version number"), max_length=100)
+    year = models.PositiveIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("running number"))
+    common_version = models.ForeignKey(
+        Version, on_delete=models.PROTECT, related_name="+", verbose_name=_("builds on common version")
+    )
+    # The local titles as published; blank shows the common version's title.
+    title_nb = models.CharField(_("local title (bokmål)"), max_length=200, blank=True)
+    title_nn = models.CharField(_("local title (nynorsk)"), max_length=200, blank=True)
+    summary_nb = models.TextField(_("change summary (bokmål)"))
+    summary_nn = models.TextField(_("change summary (nynorsk)"))
+    published_at = models.DateTimeField(_("published"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("publisher"),
+    )
+
+    class Meta:
+        ordering = ["adaptation", "-year", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["adaptation", "year", "sequence"], name="localversion_unique_sequence"),
+            models.UniqueConstraint(fields=["adaptation", "number"], name="localversion_unique_number"),
+        ]
+        verbose_name = _("local version")
+        verbose_name_plural = _("local versions")
+
+    def __str__(self) -> str:
+        return self.number
+
+    def title(self, language: str) -> str:
+        """The page's title: the local one, or the common version's."""
+        return getattr(self, f"title_{language}") or self.common_version.title(language)
+
+    def summary(self, language: str) -> str:
+        return getattr(self, f"summary_{language}")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ImmutableError("A published local version cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise ImmutableError("A published local version cannot be deleted.")
+
+
+class LocalVersionSection(models.Model):
+    """An adapted section (override or local section) as published in a local version."""
+
+    local_version = models.ForeignKey(LocalVersion, on_delete=models.PROTECT, related_name="sections")
+    slug = models.SlugField(_("anchor"), max_length=80)
+    is_local = models.BooleanField(_("local section"), default=False)
+    after_slug = models.SlugField(_("placed after"), max_length=80, blank=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+    title_nb = models.CharField(_("title (bokmål)"), max_length=200, blank=True)
+    title_nn = models.CharField(_("title (nynorsk)"), max_length=200, blank=True)
+    body_nb = models.TextField(_("text (bokmål, Markdown)"), blank=True)
+    body_nn = models.TextField(_("text (nynorsk, Markdown)"), blank=True)
+    html_nb = models.TextField()
+    html_nn = models.TextField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["local_version", "slug"], name="localversionsection_unique_slug")
+        ]
+        verbose_name = _("published local section")
+        verbose_name_plural = _("published local sections")
+
+    def __str__(self) -> str:
+        return self.slug
+
+    def title(self, language: str) -> str:
+        return getattr(self, f"title_{language}")
+
+    def body(self, language: str) -> str:
+        return getattr(self, f"body_{language}")
+
+    def html(self, language: str) -> str:
+        return getattr(self, f"html_{language}")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise ImmutableError("A published local section cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise ImmutableError("A published local section cannot be deleted.")

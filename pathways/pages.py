@@ -2,12 +2,22 @@
 
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.conf import settings
 from django.shortcuts import get_object_or_404
 
-from .models import AdaptedSection, LocalAdaptation, Pathway, SectionKind, Version
+from .models import (
+    LANGUAGE_CODES,
+    LocalAdaptation,
+    LocalVersion,
+    Pathway,
+    SectionKind,
+    Version,
+    VersionSection,
+)
 
 
 @dataclass(frozen=True)
@@ -105,42 +115,192 @@ def common_sections(version: Version, language: str) -> list[PageSection]:
     ]
 
 
-def adapted_sections(adaptation: LocalAdaptation, version: Version, language: str) -> list[PageSection]:
-    """The common sections with the adaptation's overrides in place and its local sections inserted
-    after the common section each names (at the end when that section no longer exists)."""
-    overrides: dict[str, AdaptedSection] = {}
-    local_after: dict[str, list[AdaptedSection]] = {}
-    for adapted in adaptation.sections.all():
-        if adapted.is_local:
-            local_after.setdefault(adapted.after_slug, []).append(adapted)
-        else:
-            overrides[adapted.slug] = adapted
+# --- Local pages -----------------------------------------------------------------------------------
 
-    def local(adapted: AdaptedSection) -> PageSection:
+
+class _AdaptedRow(Protocol):
+    """A draft `AdaptedSection` or a published `LocalVersionSection`: what a local page is made of."""
+
+    slug: str
+    is_local: bool
+    after_slug: str
+
+    def title(self, language: str) -> str: ...
+    def body(self, language: str) -> str: ...
+    def html(self, language: str) -> str: ...
+
+
+@dataclass(frozen=True)
+class LocalPageSection:
+    """A section of a local page in both written standards: a common section as it is, a common
+    section the partnership rewrote (`adapted`), or a local section of its own (`kind` "local")."""
+
+    slug: str
+    kind: str
+    service: str
+    part: str
+    titles: tuple[str, str]  # nb, nn
+    bodies: tuple[str, str]
+    htmls: tuple[str, str]
+    adapted: bool = False
+
+    def title(self, language: str) -> str:
+        return self.titles[LANGUAGE_CODES.index(language)]
+
+    def body(self, language: str) -> str:
+        return self.bodies[LANGUAGE_CODES.index(language)]
+
+    def html(self, language: str) -> str:
+        return self.htmls[LANGUAGE_CODES.index(language)]
+
+    def page_section(self, language: str) -> PageSection:
         return PageSection(
-            adapted.slug,
-            SectionKind.LOCAL,
-            "",
-            "",
-            adapted.title(language),
-            adapted.html(language),
-            True,
+            self.slug, self.kind, self.service, self.part, self.title(language), self.html(language), self.adapted
         )
 
-    page = []
-    for section in common_sections(version, language):
+
+def _both(get) -> tuple[str, str]:
+    return get("nb"), get("nn")
+
+
+def compose_local_page(common: Iterable[VersionSection], adapted: Iterable[_AdaptedRow]) -> list[LocalPageSection]:
+    """The common sections with the overrides in place (a blank override title shows the common
+    title) and the local sections inserted after the common section each names (at the end when
+    that section no longer exists). The same for the draft and for a published local version."""
+    overrides: dict[str, _AdaptedRow] = {}
+    local_after: dict[str, list[_AdaptedRow]] = {}
+    for row in adapted:
+        if row.is_local:
+            local_after.setdefault(row.after_slug, []).append(row)
+        else:
+            overrides[row.slug] = row
+
+    def local(row: _AdaptedRow) -> LocalPageSection:
+        return LocalPageSection(
+            row.slug, SectionKind.LOCAL, "", "", _both(row.title), _both(row.body), _both(row.html), True
+        )
+
+    page: list[LocalPageSection] = []
+    for section in common:
         override = overrides.get(section.slug)
-        if override is not None:
-            section = PageSection(
-                section.slug,
-                section.kind,
-                section.service,
-                section.part,
-                override.title(language) or section.title,
-                override.html(language),
-                True,
+        if override is None:
+            page.append(
+                LocalPageSection(
+                    section.slug,
+                    section.kind,
+                    section.service,
+                    section.part,
+                    _both(section.title),
+                    _both(section.body),
+                    _both(section.html),
+                )
             )
-        page.append(section)
-        page.extend(local(a) for a in local_after.pop(section.slug, []))
-    page.extend(local(a) for group in local_after.values() for a in group)
+        else:
+            page.append(
+                LocalPageSection(
+                    section.slug,
+                    section.kind,
+                    section.service,
+                    section.part,
+                    _both(lambda lang, o=override, s=section: o.title(lang) or s.title(lang)),
+                    _both(override.body),
+                    _both(override.html),
+                    True,
+                )
+            )
+        page.extend(local(row) for row in local_after.pop(section.slug, []))
+    page.extend(local(row) for group in local_after.values() for row in group)
     return page
+
+
+# What is read of a published local version never changes, so it is kept per process for good
+# (bounded), like the common versions above.
+_local_pages: dict[int, list[LocalPageSection]] = {}
+_local_versions: dict[tuple[int, str], LocalVersion] = {}
+
+
+def local_page(local_version: LocalVersion) -> list[LocalPageSection]:
+    """Every section of a published local version's page, in both written standards, remembered per
+    process. Two queries the first time (the common version's sections and the local ones), however
+    many sections there are."""
+    found = _local_pages.get(local_version.pk)
+    if found is None:
+        common = VersionSection.objects.filter(version_id=local_version.common_version_id)
+        found = _remember(_local_pages, local_version.pk, compose_local_page(common, local_version.sections.all()))
+    return found
+
+
+def adapted_sections(local_version: LocalVersion, language: str) -> list[PageSection]:
+    """The sections of a partnership's published local page, in page order, for one written
+    standard: the one place that says what a local page shows (the public page, the service map).
+
+    `local_version` is the adaptation's published `LocalVersion` (usually its
+    `current_local_version`, see `current_adaptation_or_404`); the draft is never shown to readers.
+    Overridden common sections and local sections have `is_local` true."""
+    return [section.page_section(language) for section in local_page(local_version)]
+
+
+def local_section(local_version: LocalVersion, slug: str) -> LocalPageSection | None:
+    """One section of a published local page by its anchor, or None."""
+    return next((s for s in local_page(local_version) if s.slug == slug), None)
+
+
+def _adaptations():
+    return LocalAdaptation.objects.select_related(
+        "partnership", "pathway__current_version", "current_local_version__common_version"
+    )
+
+
+def published_adaptation_or_404(partnership_slug: str, slug: str) -> LocalAdaptation:
+    """A partnership's adaptation that has a published local version. Before its first local publish
+    an adaptation has no public page: readers see the common pathway until then."""
+    return get_object_or_404(
+        _adaptations(), partnership__slug=partnership_slug, pathway__slug=slug, current_local_version__isnull=False
+    )
+
+
+# Which local version is current, per process, for PAGE_LOOKUP_SECONDS, as for the common pages.
+# The process that publishes forgets the entry on commit (services.adaptation_publish).
+_current_local: dict[tuple[str, str], tuple[float, LocalAdaptation]] = {}
+
+
+def current_adaptation_or_404(partnership_slug: str, slug: str) -> LocalAdaptation:
+    now = time.monotonic()
+    key = (partnership_slug, slug)
+    hit = _current_local.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    adaptation = published_adaptation_or_404(partnership_slug, slug)
+    if settings.PAGE_LOOKUP_SECONDS:
+        _current_local[key] = (now + settings.PAGE_LOOKUP_SECONDS, adaptation)
+    return adaptation
+
+
+def forget_current_adaptation(partnership_slug: str, slug: str) -> None:
+    _current_local.pop((partnership_slug, slug), None)
+
+
+def current_local_version_of(adaptation: LocalAdaptation) -> LocalVersion:
+    """The current local version of an adaptation fetched as published (`published_adaptation_or_404`,
+    `current_adaptation_or_404`)."""
+    local_version = adaptation.current_local_version
+    assert local_version is not None, f"adaptation {adaptation.pk} has no local version"
+    local_version.adaptation = adaptation
+    return local_version
+
+
+_LOCAL_NUMBER = re.compile(r"[a-z0-9-]{1,80}-[0-9]{4}\.[0-9]{1,6}")
+
+
+def published_local_version(adaptation: LocalAdaptation, number: str) -> LocalVersion:
+    """The adaptation's local version with this number (raises LocalVersion.DoesNotExist; another
+    partnership's number names nothing here), remembered per process."""
+    if not _LOCAL_NUMBER.fullmatch(number):
+        raise LocalVersion.DoesNotExist
+    key = (adaptation.pk, number)
+    found = _local_versions.get(key)
+    if found is None:
+        found = LocalVersion.objects.select_related("common_version").get(adaptation=adaptation, number=number)
+        found.adaptation = adaptation
+        _remember(_local_versions, key, found)
+    return found

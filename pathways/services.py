@@ -5,7 +5,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypedDict
+from typing import Any, Protocol, TypedDict
 
 import reversion
 from django.contrib.auth.models import User
@@ -20,6 +20,8 @@ from .models import (
     LANGUAGE_CODES,
     AdaptedSection,
     LocalAdaptation,
+    LocalVersion,
+    LocalVersionSection,
     Partnership,
     Pathway,
     Section,
@@ -27,7 +29,14 @@ from .models import (
     VersionKind,
     VersionSection,
 )
-from .pages import forget_current, version_by_number
+from .pages import (
+    LocalPageSection,
+    compose_local_page,
+    forget_current,
+    forget_current_adaptation,
+    local_page,
+    version_by_number,
+)
 from .rendering import render_markdown
 from .signals import version_published
 
@@ -59,10 +68,48 @@ class PublishRefused(Refused):
     """Publishing was refused; `reasons` says why, in words for the editor."""
 
 
+class _Texts(Protocol):
+    def title(self, language: str) -> str: ...
+    def body(self, language: str) -> str: ...
+
+
 @dataclass(frozen=True)
 class ParityProblem:
     section: Section
     changed_language: str  # the language that changed while the other did not
+
+
+@dataclass(frozen=True)
+class LocalParityProblem:
+    section: LocalPageSection  # a section of the local draft page
+    changed_language: str
+
+
+def changed_in_one_language(draft: _Texts, published: _Texts) -> str | None:
+    """The parity gate's rule, the same for the common text and local versions: the written standard
+    ("nb" or "nn") whose title or text changed while the other's did not, or None when both changed
+    or neither did."""
+    changed = {
+        lang: (draft.title(lang), draft.body(lang)) != (published.title(lang), published.body(lang))
+        for lang in LANGUAGE_CODES
+    }
+    if changed["nb"] != changed["nn"]:
+        return "nb" if changed["nb"] else "nn"
+    return None
+
+
+def _parity_refusal(problems: Iterable[ParityProblem | LocalParityProblem]) -> str:
+    names = ", ".join(f"«{p.section.title('nb')}»" for p in problems)
+    return _(
+        "These sections changed in one written standard but not in the other: %(names)s. "
+        "Change both, or mark the change as language-neutral."
+    ) % {"names": names}
+
+
+def _summary_refusal(summary_nb: str, summary_nn: str) -> str | None:
+    if not (summary_nb.strip() and summary_nn.strip()):
+        return _("Write the change summary in both bokmål and nynorsk.")
+    return None
 
 
 def parity_problems(pathway: Pathway, *, neutral_slugs: Iterable[str] = ()) -> list[ParityProblem]:
@@ -77,12 +124,9 @@ def parity_problems(pathway: Pathway, *, neutral_slugs: Iterable[str] = ()) -> l
         before = published.get(section.slug)
         if before is None or section.slug in neutral:
             continue
-        changed = {
-            lang: (section.title(lang), section.body(lang)) != (before.title(lang), before.body(lang))
-            for lang in LANGUAGE_CODES
-        }
-        if changed["nb"] != changed["nn"]:
-            problems.append(ParityProblem(section, "nb" if changed["nb"] else "nn"))
+        language = changed_in_one_language(section, before)
+        if language is not None:
+            problems.append(ParityProblem(section, language))
     return problems
 
 
@@ -123,16 +167,9 @@ def pathway_publish(
         reasons = []
         problems = parity_problems(pathway, neutral_slugs=neutral_slugs)
         if problems:
-            names = ", ".join(f"«{p.section.title_nb}»" for p in problems)
-            reasons.append(
-                _(
-                    "These sections changed in one written standard but not in the other: %(names)s. "
-                    "Change both, or mark the change as language-neutral."
-                )
-                % {"names": names}
-            )
-        if not (summary_nb.strip() and summary_nn.strip()):
-            reasons.append(_("Write the change summary in both bokmål and nynorsk."))
+            reasons.append(_parity_refusal(problems))
+        if summary_refusal := _summary_refusal(summary_nb, summary_nn):
+            reasons.append(summary_refusal)
         if pathway.current_version_id and not pathway_has_unpublished_changes(pathway):
             reasons.append(_("Nothing has changed since the current version."))
         if kind == VersionKind.REVISION:
@@ -311,6 +348,163 @@ def adaptation_keep_local(*, adapted: AdaptedSection, by: User) -> None:
         adapted.save(update_fields=["based_on"])
         reversion.set_user(by)
         reversion.set_comment(_("Kept the local text"))
+
+
+# --- Local versions ---------------------------------------------------------------------------
+
+# The fields of an adapted section a local version keeps (with the rendered HTML).
+LOCAL_SECTION_FIELDS = ("slug", "is_local", "after_slug", "title_nb", "title_nn", "body_nb", "body_nn")
+
+
+def _published_local_page(adaptation: LocalAdaptation) -> list[LocalPageSection]:
+    """What readers see now: the current local version's page, or before the first local publish
+    the common text (what a reader saw instead of the local page)."""
+    if adaptation.current_local_version_id is None:
+        return compose_local_page(VersionSection.objects.filter(version=adaptation.pathway.current_version), [])
+    local_version = LocalVersion.objects.get(pk=adaptation.current_local_version_id)
+    return local_page(local_version)
+
+
+def adaptation_draft_page(adaptation: LocalAdaptation) -> list[LocalPageSection]:
+    """The local page as it would be published now: the current common version with the draft."""
+    common = VersionSection.objects.filter(version=adaptation.pathway.current_version)
+    return compose_local_page(common, adaptation.sections.all())
+
+
+@dataclass(frozen=True)
+class LocalChange:
+    section: LocalPageSection
+    status: str  # "added", "changed" or "removed"
+
+
+def adaptation_changed_sections(adaptation: LocalAdaptation) -> list[LocalChange]:
+    """How the local page would change if the draft were published now (also through a new common
+    version), section by section in the draft's order: what the publisher confirms."""
+    before = {s.slug: s for s in _published_local_page(adaptation)}
+    changes = []
+    for section in adaptation_draft_page(adaptation):
+        previous = before.pop(section.slug, None)
+        if previous is None:
+            changes.append(LocalChange(section, "added"))
+        elif (previous.titles, previous.bodies) != (section.titles, section.bodies):
+            changes.append(LocalChange(section, "changed"))
+    changes += [LocalChange(section, "removed") for section in before.values()]
+    return changes
+
+
+def adaptation_has_unpublished_changes(adaptation: LocalAdaptation) -> bool:
+    """True when the draft (sections, local titles) or the common version it builds on differs from
+    the current local version; always true before the first local publish."""
+    if adaptation.current_local_version_id is None:
+        return True
+    published = LocalVersion.objects.get(pk=adaptation.current_local_version_id)
+    if published.common_version_id != adaptation.pathway.current_version_id:
+        return True
+    if (published.title_nb, published.title_nn) != (adaptation.title_nb, adaptation.title_nn):
+        return True
+    draft = sorted(adaptation.sections.values_list(*LOCAL_SECTION_FIELDS))
+    return draft != sorted(published.sections.values_list(*LOCAL_SECTION_FIELDS))
+
+
+def local_parity_problems(
+    adaptation: LocalAdaptation, *, neutral_slugs: Iterable[str] = ()
+) -> list[LocalParityProblem]:
+    """Adapted sections whose text changed in one written standard but not in the other since what
+    readers see now (for a new override: the common text it replaces), leaving out those marked as
+    language-neutral. New local sections have nothing to be compared with, as new common sections."""
+    neutral = set(neutral_slugs)
+    before = {s.slug: s for s in _published_local_page(adaptation)}
+    problems = []
+    for section in adaptation_draft_page(adaptation):
+        previous = before.get(section.slug)
+        if not section.adapted or previous is None or section.slug in neutral:
+            continue
+        language = changed_in_one_language(section, previous)
+        if language is not None:
+            problems.append(LocalParityProblem(section, language))
+    return problems
+
+
+def local_version_next_number(adaptation: LocalAdaptation, *, at: datetime | None = None) -> str:
+    """The number `adaptation_publish` would give now, for the publisher to confirm (only a preview:
+    the number is settled under the row lock)."""
+    year = timezone.localdate(at or timezone.now()).year
+    latest = LocalVersion.objects.filter(adaptation=adaptation, year=year).aggregate(n=Max("sequence"))["n"]
+    return f"{adaptation.partnership.slug}-{year}.{(latest or 0) + 1}"
+
+
+def adaptation_publish(
+    *,
+    adaptation: LocalAdaptation,
+    by: User,
+    summary_nb: str,
+    summary_nn: str,
+    neutral_slugs: Iterable[str] = (),
+    at: datetime | None = None,
+) -> LocalVersion:
+    """Publish the adaptation's draft as a new immutable local version, `<partnership>-<year>.<n>`,
+    built on the pathway's current common version; readers see it from then on.
+
+    Refused, with the reasons, when the parity gate is red, a summary is missing, or nothing has
+    changed since the current local version (neither the draft nor the common version). Sends
+    `version_published` with the local version inside the transaction.
+    """
+    at = at or timezone.now()
+    with transaction.atomic():
+        # The row lock serialises two editors publishing the same adaptation at once: the second
+        # waits, then sees the first one's version, numbers after it or finds nothing new.
+        adaptation = (
+            LocalAdaptation.objects.select_for_update(of=("self",))
+            .select_related("partnership", "pathway")
+            .get(pk=adaptation.pk)
+        )
+        pathway = adaptation.pathway
+        if pathway.current_version_id is None:
+            raise PublishRefused(_("The common pathway has not been published."))
+        reasons = []
+        problems = local_parity_problems(adaptation, neutral_slugs=neutral_slugs)
+        if problems:
+            reasons.append(_parity_refusal(problems))
+        if summary_refusal := _summary_refusal(summary_nb, summary_nn):
+            reasons.append(summary_refusal)
+        if not adaptation_has_unpublished_changes(adaptation):
+            reasons.append(_("Nothing has changed since the current local version."))
+        if reasons:
+            raise PublishRefused(reasons)
+        year = timezone.localdate(at).year
+        latest = LocalVersion.objects.filter(adaptation=adaptation, year=year).aggregate(n=Max("sequence"))["n"]
+        sequence = (latest or 0) + 1
+        local_version = LocalVersion.objects.create(
+            adaptation=adaptation,
+            number=f"{adaptation.partnership.slug}-{year}.{sequence}",
+            year=year,
+            sequence=sequence,
+            common_version_id=pathway.current_version_id,
+            title_nb=adaptation.title_nb,
+            title_nn=adaptation.title_nn,
+            summary_nb=summary_nb.strip(),
+            summary_nn=summary_nn.strip(),
+            published_at=at,
+            published_by=by,
+        )
+        LocalVersionSection.objects.bulk_create(
+            LocalVersionSection(
+                local_version=local_version,
+                position=position,
+                # Rendered again, not copied: the snapshot's HTML is what this version's Markdown
+                # gives with today's renderer, whatever an older save stored.
+                html_nb=render_markdown(section.body_nb),
+                html_nn=render_markdown(section.body_nn),
+                **{field: getattr(section, field) for field in LOCAL_SECTION_FIELDS},
+            )
+            for position, section in enumerate(adaptation.sections.order_by("pk"))
+        )
+        adaptation.current_local_version = local_version
+        adaptation.save(update_fields=["current_local_version"])
+        partnership_slug, pathway_slug = adaptation.partnership.slug, pathway.slug
+        transaction.on_commit(lambda: forget_current_adaptation(partnership_slug, pathway_slug))
+        version_published.send(sender=LocalVersion, version=local_version)
+    return local_version
 
 
 # --- Export and import -------------------------------------------------------------------------

@@ -17,6 +17,11 @@ urlpatterns = [
         name="adapted_section_edit",
     ),
     path(
+        "<slug:partnership_slug>/forlop/<slug:slug>/publiser/",
+        staff_views.adaptation_publish_view,
+        name="adaptation_publish",
+    ),
+    path(
         "<slug:partnership_slug>/forlop/<slug:slug>/ny-seksjon/",
         staff_views.local_section_new,
         name="local_section_new",

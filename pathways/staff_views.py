@@ -17,7 +17,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import permissions as perms
-from .forms import AdaptationTitleForm, ImportForm, LocalSectionForm, PublishForm, SectionForm, error_summary
+from .forms import (
+    AdaptationTitleForm,
+    ImportForm,
+    LocalPublishForm,
+    LocalSectionForm,
+    PublishForm,
+    SectionForm,
+    error_summary,
+)
 from .models import LANGUAGE_CODES, LocalAdaptation, Partnership, Pathway, VersionKind
 from .pages import current_version_of
 from .permissions import AuthenticatedHttpRequest
@@ -26,12 +34,17 @@ from .services import (
     ImportRefused,
     PublishRefused,
     adaptation_accept_common,
+    adaptation_changed_sections,
     adaptation_common_changes,
     adaptation_create,
+    adaptation_has_unpublished_changes,
     adaptation_import,
     adaptation_keep_local,
+    adaptation_publish,
     adaptation_section_save,
     adaptation_update_titles,
+    local_parity_problems,
+    local_version_next_number,
     parity_problems,
     pathway_changed_sections,
     pathway_has_unpublished_changes,
@@ -74,6 +87,12 @@ def _section_form_response(
 # --- Home ---------------------------------------------------------------------------------------
 
 
+def _on_old_common_version(adaptation: LocalAdaptation) -> bool:
+    """The last local version builds on a common version that is no longer the current one."""
+    local_version = adaptation.current_local_version
+    return local_version is not None and local_version.common_version_id != adaptation.pathway.current_version_id
+
+
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def home(request: AuthenticatedHttpRequest) -> HttpResponse:
@@ -84,14 +103,21 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             {"pathway": p, "title": p.title(language), "unpublished": pathway_has_unpublished_changes(p)}
             for p in Pathway.objects.select_related("current_version")
         ]
-        context["adaptations"] = LocalAdaptation.objects.select_related("partnership", "pathway").order_by(
-            "partnership__name", "pathway__position"
+        context["adaptations"] = list(
+            LocalAdaptation.objects.select_related(
+                "partnership", "pathway__current_version", "current_local_version__common_version"
+            ).order_by("partnership__name", "pathway__position")
         )
+        # A new common version is out and the partnership's readers still see a local version built
+        # on an older one: its local editor should look at the changes and publish again.
+        context["outdated_adaptations"] = [a for a in context["adaptations"] if _on_old_common_version(a)]
     profile = getattr(user, "profile", None)
     partnership = profile.partnership if profile is not None else None
     if partnership is not None and perms.is_local_editor_of(user, partnership):
         adaptations = list(
-            LocalAdaptation.objects.filter(partnership=partnership).select_related("pathway__current_version")
+            LocalAdaptation.objects.filter(partnership=partnership).select_related(
+                "pathway__current_version", "current_local_version__common_version"
+            )
         )
         adapted = {a.pathway_id for a in adaptations}
         context["partnership"] = partnership
@@ -100,6 +126,8 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
                 "adaptation": a,
                 "title": a.title(language) or a.pathway.title(language),
                 "changes": len(adaptation_common_changes(a)),
+                "unpublished": a.current_local_version_id is None,
+                "outdated": _on_old_common_version(a),
             }
             for a in adaptations
         ]
@@ -243,6 +271,9 @@ def _titles(adaptation: LocalAdaptation) -> dict[str, str]:
     return {"title_nb": adaptation.title_nb, "title_nn": adaptation.title_nn}
 
 
+LOCAL_VERSIONS_LISTED = 20  # the newest; the public local history lists them all
+
+
 def _adaptation_page(
     request: HttpRequest,
     partnership: Partnership,
@@ -277,6 +308,14 @@ def _adaptation_page(
                 (a, a.title(language), common_titles.get(a.after_slug, "")) for a in adapted if a.is_local
             ],
             "common_sections": [(s, common_titles[s.slug]) for s in common if s.slug not in overridden],
+            "unpublished": adaptation_has_unpublished_changes(adaptation),
+            "local_versions": list(
+                adaptation.versions.select_related("common_version", "published_by").order_by("-published_at", "-pk")[
+                    :LOCAL_VERSIONS_LISTED
+                ]
+            ),
+            "current_local_version": adaptation.current_local_version,
+            "on_old_common_version": _on_old_common_version(adaptation),
             "changes": [
                 {
                     "adapted": change.adapted,
@@ -324,6 +363,74 @@ def adaptation(request: AuthenticatedHttpRequest, partnership_slug: str, slug: s
             messages.success(request, _("Your text was kept."))
         return redirect(here)
     return HttpResponseBadRequest()
+
+
+def _local_parity_choices(adaptation: LocalAdaptation) -> list[tuple[str, str]]:
+    language = current_language()
+    labels = {
+        "nb": _("“%(title)s” changed in bokmål only: mark the change as language-neutral"),
+        "nn": _("“%(title)s” changed in nynorsk only: mark the change as language-neutral"),
+    }
+    return [
+        (p.section.slug, labels[p.changed_language] % {"title": p.section.title(language)})
+        for p in local_parity_problems(adaptation)
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def adaptation_publish_view(request: AuthenticatedHttpRequest, partnership_slug: str, slug: str) -> HttpResponse:
+    """Publish the local draft as a new local version: the partnership's local editor, or the
+    responsible editor. The page lists what changes for readers and asks for a confirmation."""
+    adaptation = perms.adaptation_for_user_or_404(request.user, partnership_slug, slug)
+    language = current_language()
+    choices = _local_parity_choices(adaptation)
+    reasons: list[str] = []
+    if request.method != "POST":
+        form = LocalPublishForm(parity_choices=choices)
+        status = 200
+    else:
+        form = LocalPublishForm(request.POST, parity_choices=choices)
+        if form.is_valid():
+            cleaned = form.cleaned_data
+            try:
+                local_version = adaptation_publish(
+                    adaptation=adaptation,
+                    by=request.user,
+                    summary_nb=cleaned["summary_nb"],
+                    summary_nn=cleaned["summary_nn"],
+                    neutral_slugs=cleaned.get("neutral", []),
+                )
+            except PublishRefused as refused:
+                reasons = refused.reasons
+            else:
+                messages.success(
+                    request,
+                    _("Local version %(number)s was published. Readers see it now.") % {"number": local_version.number},
+                )
+                return redirect(_adaptation_url(adaptation))
+        status = 400
+    status_labels = {"added": _("new"), "changed": _("changed"), "removed": _("removed")}
+    return render_page(
+        request,
+        "staff/adaptation_publish.html",
+        {
+            "partnership": adaptation.partnership,
+            "pathway": adaptation.pathway,
+            "adaptation": adaptation,
+            "title": adaptation.title(language) or adaptation.pathway.title(language),
+            "form": form,
+            "errors": error_summary(form, reasons),
+            "next_number": local_version_next_number(adaptation),
+            "common_version": adaptation.pathway.current_version,
+            "changed": [
+                (change.section.title(language), status_labels[change.status])
+                for change in adaptation_changed_sections(adaptation)
+            ],
+            "common_changes": len(adaptation_common_changes(adaptation)),
+        },
+        status=status,
+    )
 
 
 def _taken_slugs(adaptation: LocalAdaptation) -> set[str]:
@@ -386,7 +493,7 @@ def adapted_section_edit(
             after_slug=cleaned.get("after_slug", ""),
             **{name: cleaned[name] for name in TEXT_FIELDS},
         )
-        messages.success(request, _("The section was saved and is now on the local page."))
+        messages.success(request, _("The section was saved. Readers see it when you publish a local version."))
         return cancel_url
 
     return _section_form_response(request, make_form(request.POST), context, save=save)
@@ -419,7 +526,7 @@ def local_section_new(request: AuthenticatedHttpRequest, partnership_slug: str, 
             after_slug=cleaned["after_slug"],
             **{name: cleaned[name] for name in TEXT_FIELDS},
         )
-        messages.success(request, _("The local section was added."))
+        messages.success(request, _("The local section was added. Readers see it when you publish a local version."))
         return cancel_url
 
     form = LocalSectionForm(request.POST, after_choices=after_choices, taken_slugs=taken_slugs)

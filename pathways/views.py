@@ -3,15 +3,16 @@
 import json
 import sys
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Protocol
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
@@ -24,6 +25,7 @@ from .diffing import has_changes, word_diff
 from .models import (
     LANGUAGE_CODES,
     LocalAdaptation,
+    LocalVersion,
     Pathway,
     SectionKind,
     Service,
@@ -34,8 +36,13 @@ from .pages import (
     PageSection,
     adapted_sections,
     common_sections,
+    current_adaptation_or_404,
+    current_local_version_of,
     current_pathway_or_404,
     current_version_of,
+    local_page,
+    published_adaptation_or_404,
+    published_local_version,
     published_pathway_or_404,
     version_by_number,
 )
@@ -43,9 +50,12 @@ from .problems import api_problem_response, is_api_request
 from .services import version_export, version_export_markdown
 
 
-def feedback_links(language: str, pathway_slug: str, version: str, local: str = "") -> Callable[[str], str]:
+def feedback_links(
+    language: str, pathway_slug: str, version: str, local: str = "", local_version: str = ""
+) -> Callable[[str], str]:
     """The "report an error" link of each section of one page: the feedback form's URL (by its name:
-    the URL is the feedback app's to choose) with the section's context in the query."""
+    the URL is the feedback app's to choose) with the section's context in the query. A local page
+    names its partnership (`lokal`) and the local version the reader sees (`lokalversjon`)."""
     with translation.override(language):
         form = reverse("feedback:form")
 
@@ -53,6 +63,8 @@ def feedback_links(language: str, pathway_slug: str, version: str, local: str = 
         query = {"forlop": pathway_slug, "seksjon": section_slug, "versjon": version}
         if local:
             query["lokal"] = local
+        if local_version:
+            query["lokalversjon"] = local_version
         return form + "?" + urlencode(query)
 
     return link
@@ -105,6 +117,14 @@ def _page_groups(sections: list[PageSection], feedback: Callable[[str], str]) ->
         else:
             groups.append({"service": None, "items": [(section, "", feedback(section.slug))]})
     return groups
+
+
+class _Texts(Protocol):
+    @property
+    def slug(self) -> str: ...
+
+    def title(self, language: str) -> str: ...
+    def body(self, language: str) -> str: ...
 
 
 def _not_modified_or_none(request: HttpRequest, etag: str) -> HttpResponse | None:
@@ -164,15 +184,17 @@ def root_redirect(request: HttpRequest) -> HttpResponse:
 def pathway_index(request: HttpRequest) -> HttpResponse:
     language = current_language()
     pathways = Pathway.objects.filter(current_version__isnull=False).select_related("current_version")
-    adaptations = LocalAdaptation.objects.select_related("partnership", "pathway").order_by(
-        "partnership__name", "pathway__position"
+    adaptations = (
+        LocalAdaptation.objects.filter(current_local_version__isnull=False)
+        .select_related("partnership", "pathway", "current_local_version__common_version")
+        .order_by("partnership__name", "pathway__position")
     )
     return render(
         request,
         "pathways/pathway_index.html",
         {
             "pathways": [(p, p.title(language), p.current_version) for p in pathways],
-            "adaptations": [(a, a.title(language) or a.pathway.title(language)) for a in adaptations],
+            "adaptations": [(a, current_local_version_of(a).title(language)) for a in adaptations],
             **language_context(language, request.path),
         },
     )
@@ -226,6 +248,8 @@ def version_history(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "pathway": pathway,
             "title": current_version_of(pathway).title(language),
+            "base_url": f"/{language}/forlop/{pathway.slug}/",
+            "current_id": pathway.current_version_id,
             "versions": [
                 (v, v.summary(language), previous) for v, previous in zip(versions, versions[1:] + [None], strict=True)
             ],
@@ -236,8 +260,14 @@ def version_history(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _section_diffs(old: Version | None, new: Version, language: str) -> list[dict]:
     """Section by section: changed, added and removed sections, in the new version's order."""
-    before = {s.slug: s for s in old.sections.all()} if old else {}
-    after = list(new.sections.all())
+    return _diff_sections(old.sections.all() if old else [], new.sections.all(), language)
+
+
+def _diff_sections(old: Iterable[_Texts], new: Iterable[_Texts], language: str) -> list[dict]:
+    """The same for any two pages: a version's sections (`VersionSection`) or a local page's
+    (`pages.LocalPageSection`)."""
+    before = {s.slug: s for s in old}
+    after = list(new)
     rows = []
     for section in after:
         previous = before.pop(section.slug, None)
@@ -291,37 +321,144 @@ def version_changes(request: HttpRequest, slug: str) -> HttpResponse:
     return _cached_headers(response, etag, new.published_at)
 
 
-@require_safe
-def adaptation_detail(request: HttpRequest, partnership_slug: str, slug: str) -> HttpResponse:
-    language = current_language()
-    adaptation = get_object_or_404(
-        LocalAdaptation.objects.select_related("partnership", "pathway__current_version"),
-        partnership__slug=partnership_slug,
-        pathway__slug=slug,
-        pathway__current_version__isnull=False,
-    )
-    pathway = adaptation.pathway
-    version = current_version_of(pathway)
-    etag = quote_etag(f"a{adaptation.pk}-{adaptation.updated_at.timestamp()}-v{version.pk}-{language}")
-    not_modified = _not_modified_or_none(request, etag)
-    if not_modified:
-        return not_modified
-    sections = adapted_sections(adaptation, version, language)
-    local = adaptation.partnership.slug
-    response = render(
-        request,
+# --- Local pages: a partnership's published local versions ------------------------------------
+# Readers see the adaptation's last published local version, never its draft. Before the first
+# local publish the local page is a 404 (and the index does not list it): the common pathway is
+# what readers read until then.
+
+
+def _local_url(language: str, adaptation: LocalAdaptation) -> str:
+    return f"/{language}/{adaptation.partnership.slug}/forlop/{adaptation.pathway.slug}/"
+
+
+def _render_local_page(
+    request: HttpRequest, adaptation: LocalAdaptation, local_version: LocalVersion, language: str, *, is_current: bool
+) -> bytes:
+    # A local version never changes, so its rendered page is kept like a common version's.
+    key = ("local", local_version.pk, language, is_current, request.path)
+    cached = _rendered_pages.get(key)
+    if cached is not None:
+        return cached
+    pathway, version = adaptation.pathway, local_version.common_version
+    links = feedback_links(language, pathway.slug, version.number, adaptation.partnership.slug, local_version.number)
+    body = render_to_string(
         "pathways/pathway_detail.html",
         {
             "pathway": pathway,
             "version": version,
             "adaptation": adaptation,
-            "title": adaptation.title(language) or version.title(language),
-            "groups": _page_groups(sections, feedback_links(language, pathway.slug, version.number, local)),
-            "is_current": True,
+            "local_version": local_version,
+            "local_url": _local_url(language, adaptation),
+            "title": local_version.title(language),
+            "groups": _page_groups(adapted_sections(local_version, language), links),
+            "is_current": is_current,
+            **language_context(language, request.path),
+            "service_owner": settings.SERVICE_OWNER,
+            "accessibility_statement_url": settings.ACCESSIBILITY_STATEMENT_URL,
+        },
+    ).encode()
+    _rendered_pages[key] = body
+    if len(_rendered_pages) > _RENDERED_PAGES_MAX:
+        _rendered_pages.popitem(last=False)
+    return body
+
+
+def _serve_local_version(
+    request: HttpRequest, adaptation: LocalAdaptation, local_version: LocalVersion, *, is_current: bool
+) -> HttpResponse:
+    language = current_language()
+    etag = quote_etag(f"l{local_version.pk}-{language}{'-c' if is_current else ''}")
+    not_modified = _not_modified_or_none(request, etag)
+    if not_modified:
+        return not_modified
+    body = _render_local_page(request, adaptation, local_version, language, is_current=is_current)
+    return _cached_headers(HttpResponse(body), etag, local_version.published_at)
+
+
+@require_safe
+def adaptation_detail(request: HttpRequest, partnership_slug: str, slug: str) -> HttpResponse:
+    adaptation = current_adaptation_or_404(partnership_slug, slug)
+    return _serve_local_version(request, adaptation, current_local_version_of(adaptation), is_current=True)
+
+
+def _local_version_or_404(adaptation: LocalAdaptation, number: str) -> LocalVersion:
+    try:
+        return published_local_version(adaptation, number)
+    except LocalVersion.DoesNotExist:
+        raise Http404 from None
+
+
+@require_safe
+def local_version_detail(request: HttpRequest, partnership_slug: str, slug: str, number: str) -> HttpResponse:
+    adaptation = published_adaptation_or_404(partnership_slug, slug)
+    local_version = _local_version_or_404(adaptation, number)
+    is_current = local_version.pk == adaptation.current_local_version_id
+    return _serve_local_version(request, adaptation, local_version, is_current=is_current)
+
+
+def _local_versions(adaptation: LocalAdaptation) -> list[LocalVersion]:
+    versions = list(adaptation.versions.select_related("common_version"))
+    for version in versions:
+        version.adaptation = adaptation
+    return versions
+
+
+@require_safe
+def local_version_history(request: HttpRequest, partnership_slug: str, slug: str) -> HttpResponse:
+    language = current_language()
+    adaptation = published_adaptation_or_404(partnership_slug, slug)
+    versions = _local_versions(adaptation)
+    return render(
+        request,
+        "pathways/version_history.html",
+        {
+            "pathway": adaptation.pathway,
+            "adaptation": adaptation,
+            "title": current_local_version_of(adaptation).title(language),
+            "base_url": _local_url(language, adaptation),
+            "current_id": adaptation.current_local_version_id,
+            "local": True,
+            "versions": [
+                (v, v.summary(language), previous) for v, previous in zip(versions, versions[1:] + [None], strict=True)
+            ],
             **language_context(language, request.path),
         },
     )
-    return _cached_headers(response, etag, max(adaptation.updated_at, version.published_at))
+
+
+@require_safe
+def local_version_changes(request: HttpRequest, partnership_slug: str, slug: str) -> HttpResponse:
+    """The word diff between two local versions (`fra`, `til`; by default the current one and the
+    one before it), over the whole local page: common text, overrides and local sections."""
+    language = current_language()
+    adaptation = published_adaptation_or_404(partnership_slug, slug)
+    versions = _local_versions(adaptation)
+    new = _local_version_or_404(adaptation, request.GET["til"]) if request.GET.get("til") else versions[0]
+    old: LocalVersion | None
+    if request.GET.get("fra"):
+        old = _local_version_or_404(adaptation, request.GET["fra"])
+    else:
+        older = [v for v in versions if (v.year, v.sequence) < (new.year, new.sequence)]
+        old = older[0] if older else None
+    etag = quote_etag(f"ld{old.pk if old else 0}-{new.pk}-{language}")
+    not_modified = _not_modified_or_none(request, etag)
+    if not_modified:
+        return not_modified
+    response = render(
+        request,
+        "pathways/version_changes.html",
+        {
+            "pathway": adaptation.pathway,
+            "adaptation": adaptation,
+            "title": current_local_version_of(adaptation).title(language),
+            "old": old,
+            "new": new,
+            "versions": versions,
+            "rows": _diff_sections(local_page(old) if old else [], local_page(new), language),
+            **language_context(language, request.get_full_path()),
+        },
+    )
+    return _cached_headers(response, etag, new.published_at)
 
 
 @require_safe

@@ -42,6 +42,9 @@ def _fresh_caches(settings):
     pages._current.clear()
     pages._versions.clear()
     pages._section_titles.clear()
+    pages._current_local.clear()
+    pages._local_pages.clear()
+    pages._local_versions.clear()
     # Tests publish inside a transaction that never commits, so the on-commit forgetting of the
     # current-version lookup never runs: tests look up every time unless they test that cache.
     settings.PAGE_LOOKUP_SECONDS = 0

@@ -15,6 +15,7 @@ from governance import permissions as perms
 from governance.models import CLOSED_STATES, ChangeProposal, ProposalState
 from pathways.diffing import Chunk, word_diff
 from pathways.models import Partnership, VersionSection
+from pathways.pages import LocalPageSection
 from pathways.permissions import is_responsible_editor
 
 logger = logging.getLogger(__name__)
@@ -275,7 +276,9 @@ def seen_section_titles(proposals: list[ChangeProposal], language: str) -> dict[
     return {pk: titles[key] for pk, key in wanted.items() if key in titles}
 
 
-def suggestion_chunks(proposal: ChangeProposal, section: VersionSection | None) -> list[Chunk] | None:
+def suggestion_chunks(
+    proposal: ChangeProposal, section: VersionSection | LocalPageSection | None
+) -> list[Chunk] | None:
     """The suggested wording against the section's text, in the proposal's written standard. When the
     reader quoted a passage that is in the section, the suggestion is read as its replacement and
     shown in place; otherwise the whole section is compared with the suggestion."""

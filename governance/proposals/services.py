@@ -18,7 +18,7 @@ from governance.models import AuditEntry, ChangeProposal, ProposalSource, Propos
 from governance.proposals.personal_data import may_contain_personal_data, redact, redaction_marker
 from governance.signals import proposal_moved
 from pathways.diffing import word_diff
-from pathways.models import Partnership, Pathway, Version
+from pathways.models import LocalVersion, Partnership, Pathway, Version
 
 
 class TransitionRefused(Exception):
@@ -34,6 +34,7 @@ def proposal_create(
     pathway: Pathway | None = None,
     section_slug: str = "",
     version: Version | None = None,
+    local_version: LocalVersion | None = None,
     partnership: Partnership | None = None,
     suggested_text: str = "",
     quote: str = "",
@@ -54,6 +55,7 @@ def proposal_create(
             pathway=pathway,
             section_slug=section_slug,
             version=version,
+            local_version=local_version,
             partnership=partnership,
             suggested_text=suggested_text,
             quote=quote,

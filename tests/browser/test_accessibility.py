@@ -12,7 +12,13 @@ calls while one is.
 import pytest
 
 from pathways.models import LocalAdaptation, Section, VersionKind
-from pathways.services import adaptation_create, adaptation_section_save, pathway_publish, section_update
+from pathways.services import (
+    adaptation_create,
+    adaptation_publish,
+    adaptation_section_save,
+    pathway_publish,
+    section_update,
+)
 from tests.browser.conftest import FAILING_IMPACTS, axe_violations, chromium, format_violations
 from tests.factories import make_pathway
 
@@ -26,6 +32,8 @@ PAGES = [
     ("old-version", "/nb/forlop/angst/versjon/2026/", "nb"),
     ("changes", "/nb/forlop/angst/endringer/", "nb"),
     ("local", "/nb/vest/forlop/angst/", "nb"),
+    ("local-history", "/nb/vest/forlop/angst/versjoner/", "nb"),
+    ("local-changes", "/nb/vest/forlop/angst/endringer/", "nb"),
     ("history", "/nb/forlop/angst/versjoner/", "nb"),
     ("download", "/nb/forlop/angst/last-ned/", "nb"),
     ("not-found", "/nb/forlop/finnes-ikke/", "nb"),
@@ -78,6 +86,9 @@ def site(browser_tools, live_server, transactional_db, editor, partnership_a, lo
         title_nn="Lokale kontaktar",
         body_nb="Ring **BUP Vest** på 55 00 00 00.",
         body_nn="Ring **BUP Vest** på 55 00 00 00.",
+    )
+    adaptation_publish(
+        adaptation=adaptation, by=local_a, summary_nb="Lokale kontakter.", summary_nn="Lokale kontaktar."
     )
     assert pathway.versions.count() == 2 and LocalAdaptation.objects.count() == 1
     return live_server.url

@@ -10,6 +10,7 @@ from pathways.services import (
     pathway_publish,
     section_update,
 )
+from tests.local.conftest import publish
 
 pytestmark = pytest.mark.django_db
 
@@ -69,20 +70,24 @@ def test_accepting_the_common_text_removes_the_override(adaptation, pathway, edi
     _change_common_text(pathway, editor)
     adaptation_accept_common(adapted=adaptation.sections.get(slug="fastlege-kartlegging"), by=local_a)
     assert not AdaptedSection.objects.filter(adaptation=adaptation).exists()
+    publish(adaptation, local_a)
     html = client.get("/nb/vest/forlop/angst/").content.decode()
     assert "grundig" in html and "Lokal tekst." not in html
 
 
-def test_local_page_shows_override_and_local_title(adaptation, client):
+def test_local_page_shows_override_and_local_title(adaptation, client, local_a):
+    publish(adaptation, local_a)
     html = client.get("/nb/vest/forlop/angst/").content.decode()
     assert "Angst i Vest" in html and "Lokal tekst." in html
 
 
-def test_local_page_changes_etag_when_the_adaptation_changes(adaptation, client, local_a):
+def test_local_page_changes_etag_when_a_new_local_version_is_published(adaptation, client, local_a):
+    publish(adaptation, local_a)
     etag = client.get("/nb/vest/forlop/angst/")["ETag"]
     adaptation_section_save(
-        adaptation=adaptation, slug="fastlege-kartlegging", by=local_a, body_nb="Ny.", body_nn="Ny."
+        adaptation=adaptation, slug="fastlege-kartlegging", by=local_a, body_nb="Ny.", body_nn="Ny nn."
     )
+    publish(adaptation, local_a)
     assert client.get("/nb/vest/forlop/angst/", HTTP_IF_NONE_MATCH=etag).status_code == 200
 
 
@@ -93,6 +98,7 @@ def test_adapted_text_is_sanitised(adaptation, local_a, client):
     )  # fmt: skip
     stored = adaptation.sections.get(slug="lokalt")
     assert stored.body_nb.startswith("<script>")  # stored as typed
+    publish(adaptation, local_a)
     html = client.get("/nb/vest/forlop/angst/").content.decode()
     assert '<script>alert("x")' not in html and 'href="javascript' not in html
     assert html.count("<script") == 1  # only the page's own script file

@@ -4,6 +4,7 @@ import pytest
 
 from pathways.models import ImmutableError, LocalAdaptation
 from pathways.services import adaptation_import
+from tests.local.conftest import publish
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +57,7 @@ def test_an_edited_download_becomes_a_local_adaptation(client, pathway, partners
     local = adaptation.sections.get(slug="lokale-kontakter")
     assert local.is_local and local.after_slug == "sjekkliste-henvisning"
     assert adaptation.sections.count() == 2  # unchanged sections are not copied
+    publish(adaptation, local_a)
     html = client.get("/nb/vest/forlop/angst/").content.decode()
     assert "ringer BUPA først" in html and 'id="lokale-kontakter"' in html
     assert LocalAdaptation.objects.count() == 1

@@ -5,6 +5,7 @@ from django.test.utils import CaptureQueriesContext
 from pathways.models import LocalAdaptation, VersionKind
 from pathways.services import adaptation_section_save, pathway_publish, section_update
 from tests.factories import make_pathway
+from tests.local.conftest import publish
 
 pytestmark = pytest.mark.django_db
 
@@ -55,9 +56,10 @@ def test_local_page_feedback_links_carry_the_partnership(client, pathway, partne
         body_nb="Ring BUPA.",
         body_nn="Ring BUPA.",
     )
+    publish(adaptation, local_a)
     html = client.get("/nb/vest/forlop/angst/").content.decode()
     assert "Ring BUPA." in html
-    assert "seksjon=lokalt&amp;versjon=2026&amp;lokal=vest" in html
+    assert "seksjon=lokalt&amp;versjon=2026&amp;lokal=vest&amp;lokalversjon=vest-2026.1" in html
     assert html.index('id="innledning"') < html.index('id="lokalt"') < html.index('id="fastlege-kartlegging"')
 
 
@@ -149,6 +151,7 @@ def test_local_page_queries_do_not_grow_with_sections(client, editor, partnershi
                 body_nb="Lokalt.",
                 body_nn="Lokalt.",
             )
+        publish(adaptation, local_a)
     assert _query_count(client, "/nb/vest/forlop/fem/") == _query_count(client, "/nb/vest/forlop/femti/")
 
 

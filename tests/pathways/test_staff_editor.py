@@ -14,6 +14,7 @@ from pathways.services import (
     pathway_publish,
     section_update,
 )
+from tests.local.conftest import publish
 
 pytestmark = pytest.mark.django_db
 
@@ -327,6 +328,8 @@ def test_local_editor_overrides_a_section_and_the_local_page_shows_it(client, ad
     assert response["Location"] == ADAPTATION_URL
     override = adaptation_a.sections.get(slug="fastlege-kartlegging")
     assert (override.is_local, override.based_on_id) == (False, adaptation_a.pathway.current_version_id)
+    assert client.get("/nb/vest/forlop/angst/").status_code == 404  # a draft until it is published
+    publish(adaptation_a, local_a)
     html = client.get("/nb/vest/forlop/angst/").content.decode()
     assert "Ring BUPA på telefon 12345678." in html
     assert "Ring BUPA" not in client.get("/nb/forlop/angst/").content.decode()
@@ -347,6 +350,7 @@ def test_local_editor_adds_a_local_section_after_a_common_one(client, adaptation
     assert response.status_code == 302
     local = adaptation_a.sections.get(slug="kontakt-vest")
     assert (local.is_local, local.after_slug) == (True, "innledning")
+    publish(adaptation_a, local_a)
     html = client.get("/nb/vest/forlop/angst/").content.decode()
     assert html.index('id="innledning"') < html.index('id="kontakt-vest"') < html.index('id="fastlege-kartlegging"')
     edit = client.get(ADAPTATION_URL + "seksjon/kontakt-vest/")
@@ -366,6 +370,7 @@ def test_local_editor_sets_local_titles(client, adaptation_a, local_a):
     client.force_login(local_a)
     response = client.post(ADAPTATION_URL, {"action": "titles", "title_nb": "Angst i Vest", "title_nn": "Angst i Vest"})
     assert response.status_code == 302
+    publish(adaptation_a, local_a)
     assert "<h1>Angst i Vest</h1>" in client.get("/nb/vest/forlop/angst/").content.decode()
 
 
@@ -429,6 +434,7 @@ def test_accepting_the_common_text_removes_the_override_and_the_notice(client, o
     assert response.status_code == 302
     assert not AdaptedSection.objects.filter(pk=override_a.pk).exists()
     assert 'class="notice common-change"' not in client.get(ADAPTATION_URL).content.decode()
+    publish(override_a.adaptation, local_a)
     assert "Fastlegen kartlegg nøye." in client.get("/nb/vest/forlop/angst/").content.decode()
 
 
@@ -461,6 +467,7 @@ def test_import_of_an_edited_download_creates_the_adaptation_with_an_override(cl
     assert list(adaptation.sections.values_list("slug", "is_local", "body_nb")) == [
         ("fastlege-kartlegging", False, "Vår egen tekst om fastlegen.")
     ]
+    publish(adaptation, local_a, neutral_slugs=["fastlege-kartlegging"])  # the file changed bokmål only
     assert "Vår egen tekst om fastlegen." in client.get("/nb/vest/forlop/angst/").content.decode()
 
 

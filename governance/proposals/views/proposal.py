@@ -39,6 +39,7 @@ from pathways import permissions as pathway_permissions
 from pathways.diffing import has_changes, word_diff
 from pathways.forms import error_summary
 from pathways.models import LocalAdaptation, VersionSection
+from pathways.pages import LocalPageSection, local_section
 from pathways.views import current_language, language_context
 
 if TYPE_CHECKING:
@@ -80,6 +81,7 @@ def _proposal_or_404(request: HttpRequest, pk: int) -> ChangeProposal:
         "merged_into",
         "fixed_in_adaptation__partnership",
         "published_in",
+        "local_version__adaptation__current_local_version",
     ).filter(pk=pk)
     return selectors.proposal_or_404(request.user, pk, queryset=queryset)
 
@@ -100,13 +102,26 @@ def _field_label(name: str) -> "StrOrPromise":
 # --- What the page shows ---------------------------------------------------------------------------
 
 
-def _section_texts(proposal: ChangeProposal) -> tuple[VersionSection | None, VersionSection | None]:
-    """The section as published in the version the reader saw, and in the pathway's current version.
-    One query. A section is the same section across versions when its slug is the same."""
+def _section_texts(
+    proposal: ChangeProposal,
+) -> tuple[VersionSection | LocalPageSection | None, VersionSection | LocalPageSection | None]:
+    """The section as published where the reader saw it, and as readers see it now: in the version
+    the reader saw and the pathway's current version, or, for feedback from a local page, in the
+    local version the reader saw and the adaptation's current local version. A section is the same
+    section across versions when its slug is the same."""
+    if not proposal.section_slug:
+        return None, None
+    local_version = proposal.local_version
+    if local_version is not None:
+        current_local = local_version.adaptation.current_local_version
+        return (
+            local_section(local_version, proposal.section_slug),
+            local_section(current_local, proposal.section_slug) if current_local else None,
+        )
     pathway = proposal.pathway
     current_id = pathway.current_version_id if pathway else None
     version_ids = {pk for pk in (proposal.version_id, current_id) if pk is not None}
-    if not proposal.section_slug or not version_ids:
+    if not version_ids:
         return None, None
     found: dict[int | None, VersionSection] = {
         section.version_id: section
@@ -115,10 +130,19 @@ def _section_texts(proposal: ChangeProposal) -> tuple[VersionSection | None, Ver
     return found.get(proposal.version_id), found.get(current_id)
 
 
-def _stale(proposal: ChangeProposal, seen: VersionSection | None, current: VersionSection | None) -> dict | None:
-    """How the section changed between the version the reader saw and the current one, in the
-    proposal's written standard; None when it has not."""
-    if seen is None or proposal.pathway is None or proposal.version_id == proposal.pathway.current_version_id:
+def _stale(
+    proposal: ChangeProposal,
+    seen: VersionSection | LocalPageSection | None,
+    current: VersionSection | LocalPageSection | None,
+) -> dict | None:
+    """How the section changed between the (local) version the reader saw and the current one, in
+    the proposal's written standard; None when it has not."""
+    if seen is None or proposal.pathway is None:
+        return None
+    if proposal.local_version is not None:
+        if proposal.local_version_id == proposal.local_version.adaptation.current_local_version_id:
+            return None
+    elif proposal.version_id == proposal.pathway.current_version_id:
         return None
     if current is None:
         return {"removed": True, "chunks": []}
@@ -219,6 +243,7 @@ def _page(
                 "pathway",
                 "section_slug",
                 "version",
+                "local_version",
                 "language",
                 "partnership",
                 "external_url",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import search_views, views
 
 app_name = "pathways"
 
@@ -13,3 +13,5 @@ urlpatterns = [
     path("forlop/<slug:slug>/last-ned/", views.pathway_download, name="download"),
     path("<slug:partnership_slug>/forlop/<slug:slug>/", views.adaptation_detail, name="adaptation"),
 ]
+
+urlpatterns += [path("sok/", search_views.search, name="search")]

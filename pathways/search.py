@@ -30,10 +30,10 @@ text can become markup. The markers are removed from the text when it is indexed
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from html.parser import HTMLParser
-from typing import Any, Protocol
+from typing import Any, Protocol, overload
 
 import snowballstemmer
 from django.db import connection, transaction
@@ -134,7 +134,7 @@ def rebuild_index() -> int:
         if connection.vendor == "sqlite":
             # The triggers keep the FTS table in step; 'rebuild' also mends it if it was not.
             with connection.cursor() as cursor:
-                cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")
+                cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")  # noqa: S608 - a constant
     return len(rows)
 
 
@@ -187,7 +187,7 @@ class PostgresBackend:
     )
     TITLE_HEADLINE = f"StartSel={START}, StopSel={STOP}, HighlightAll=true"
     # Only the current version of each published pathway is searched.
-    MATCHES = f"""
+    MATCHES = """
         FROM pathways_searchentry e
         JOIN pathways_pathway p ON p.current_version_id = e.version_id
         CROSS JOIN websearch_to_tsquery('norwegian', %(q)s) q
@@ -196,7 +196,7 @@ class PostgresBackend:
 
     def count(self, query: str, language: str) -> int:
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT count(*) {self.MATCHES}", {"q": query, "language": language})
+            cursor.execute(f"SELECT count(*) {self.MATCHES}", {"q": query, "language": language})  # noqa: S608 - constants; values as parameters
             return cursor.fetchone()[0]
 
     def hits(self, query: str, language: str, *, offset: int, limit: int) -> list[Hit]:
@@ -214,8 +214,8 @@ class PostgresBackend:
                 LIMIT %(limit)s OFFSET %(offset)s
             ) page
             ORDER BY page.rank DESC, page.id
-        """
-        parameters = {
+        """  # noqa: S608 - constants only; the values are parameters
+        parameters: dict[str, str | int] = {
             "q": query,
             "language": language,
             "limit": limit,
@@ -281,7 +281,7 @@ class SqliteBackend:
         if not match:
             return 0
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT count(*) {self.MATCHES}", [match, language])
+            cursor.execute(f"SELECT count(*) {self.MATCHES}", [match, language])  # noqa: S608 - constants; values as parameters
             return cursor.fetchone()[0]
 
     def hits(self, query: str, language: str, *, offset: int, limit: int) -> list[Hit]:
@@ -295,7 +295,7 @@ class SqliteBackend:
             {self.MATCHES}
             ORDER BY bm25({FTS_TABLE}, 10.0, 1.0), e.id
             LIMIT %s OFFSET %s
-        """
+        """  # noqa: S608 - constants only; the values are parameters
         with connection.cursor() as cursor:
             cursor.execute(sql, [START, STOP, START, STOP, match, language, limit, offset])
             return [_hit(row, language) for row in cursor.fetchall()]
@@ -320,10 +320,25 @@ class Results:
     def __len__(self) -> int:
         return self.count()
 
-    def __getitem__(self, page: slice) -> list[Hit]:
-        assert isinstance(page, slice) and page.step is None, "Results are read a page at a time"
-        start = page.start or 0
-        return self._backend.hits(self.query, self.language, offset=start, limit=page.stop - start)
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self[0 : self.count()])
+
+    @overload
+    def __getitem__(self, index: int) -> Hit: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Hit]: ...
+
+    def __getitem__(self, index: int | slice) -> Hit | list[Hit]:
+        if isinstance(index, int):
+            return self[index : index + 1][0]
+        assert index.step is None, "Results are read a page at a time"
+        start, stop = index.start or 0, index.stop
+        if stop is None:
+            stop = self.count()
+        if stop <= start:
+            return []
+        return self._backend.hits(self.query, self.language, offset=start, limit=stop - start)
 
 
 def normalise_query(raw: str) -> str:

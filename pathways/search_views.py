@@ -21,9 +21,7 @@ class SearchForm(forms.Form):
         label=_("Search the pathways"),
         required=False,
         max_length=QUERY_MAX_LENGTH,
-        error_messages={
-            "max_length": _("The search can be at most %(limit_value)d characters long. Use fewer words.")
-        },
+        error_messages={"max_length": _("The search can be at most %(limit_value)d characters long. Use fewer words.")},
     )
 
 

@@ -3,6 +3,7 @@ search under scripts/test.sh with PostgreSQL up (CI), SQLite's FTS5 without it. 
 this same module in a subprocess against SQLite when the run itself is on PostgreSQL, so that both
 implementations are exercised by every `make test`."""
 
+import io
 import os
 import subprocess
 import sys
@@ -88,7 +89,9 @@ def test_an_inflected_bokmal_word_finds_the_section_and_links_to_its_anchor(clie
     ],
 )
 def test_nynorsk_inflections_find_each_other_on_the_nynorsk_page(client, editor, written, searched):
-    publish(editor, "uro", [{"slug": "samarbeid", "title_nb": "Samarbeid", "body_nb": "Bokmålstekst.", "body_nn": written}])
+    publish(
+        editor, "uro", [{"slug": "samarbeid", "title_nb": "Samarbeid", "body_nb": "Bokmålstekst.", "body_nn": written}]
+    )
 
     assert hits(client, searched, "nn") == ["/nn/forlop/uro/#samarbeid"]
     assert hits(client, searched, "nb") == []  # the bokmål page searches the bokmål text only
@@ -98,7 +101,15 @@ def test_each_written_standard_searches_its_own_text(client, editor):
     publish(
         editor,
         "angst",
-        [{"slug": "tiltak", "title_nb": "Tiltak", "title_nn": "Tiltak", "body_nb": "Kommunen", "body_nn": "Kommunen tilbyr rettleiing."}],
+        [
+            {
+                "slug": "tiltak",
+                "title_nb": "Tiltak",
+                "title_nn": "Tiltak",
+                "body_nb": "Kommunen",
+                "body_nn": "Kommunen tilbyr rettleiing.",
+            }
+        ],
     )
 
     assert hits(client, "rettleiing", "nn") == ["/nn/forlop/angst/#tiltak"]
@@ -113,7 +124,11 @@ def test_a_title_hit_ranks_above_a_body_hit(client, editor):
         editor,
         "angst",
         [
-            {"slug": "brodtekst", "title_nb": "Om samarbeid", "body_nb": "Her nevnes kartlegging én gang blant mye annet."},
+            {
+                "slug": "brodtekst",
+                "title_nb": "Om samarbeid",
+                "body_nb": "Her nevnes kartlegging én gang blant mye annet.",
+            },
             {"slug": "tittel", "title_nb": "Kartlegging", "body_nb": "Fastlegen spør om plagene og varigheten."},
         ],
     )
@@ -133,7 +148,7 @@ def test_the_snippet_marks_the_words_found(client, editor):
 def test_hostile_text_in_a_section_is_escaped_in_the_snippet(client, editor):
     hostile = (
         "Skriv `<script>alert('x')</script>` i henvisning, eller &lt;img src=x onerror=alert(1)&gt; "
-        f"og {START}ikke markert{STOP} \"sitat\""
+        f'og {START}ikke markert{STOP} "sitat"'
     )
     publish(editor, "angst", [{"slug": "a", "title_nb": "<b>Fet</b> henvisning", "body_nb": hostile}])
 
@@ -157,7 +172,9 @@ def test_hostile_text_in_a_section_is_escaped_in_the_snippet(client, editor):
 
 def test_a_draft_edit_is_not_found_until_it_is_published(client, editor):
     pathway = publish(editor, "angst", [{"slug": "a", "title_nb": "Tiltak", "body_nb": "Samtaler med foreldrene."}])
-    Section.objects.filter(pathway=pathway, slug="a").update(body_nb="Gruppebehandling hjelper.", body_nn="Gruppebehandling hjelper.")
+    Section.objects.filter(pathway=pathway, slug="a").update(
+        body_nb="Gruppebehandling hjelper.", body_nn="Gruppebehandling hjelper."
+    )
 
     assert hits(client, "gruppebehandling") == []
     assert hits(client, "samtaler") == ["/nb/forlop/angst/#a"]
@@ -171,7 +188,15 @@ def test_a_draft_edit_is_not_found_until_it_is_published(client, editor):
 
 def test_an_unpublished_pathway_is_not_found(client, editor):
     pathway = Pathway.objects.create(slug="utkast", title_nb="Utkast", title_nn="Utkast")
-    Section.objects.create(pathway=pathway, slug="a", kind=SectionKind.BACKGROUND, title_nb="Utkast", title_nn="Utkast", body_nb="Hemmelig plan.", body_nn="Løyndom.")
+    Section.objects.create(
+        pathway=pathway,
+        slug="a",
+        kind=SectionKind.BACKGROUND,
+        title_nb="Utkast",
+        title_nn="Utkast",
+        body_nb="Hemmelig plan.",
+        body_nn="Løyndom.",
+    )
 
     assert hits(client, "hemmelig") == []
 
@@ -181,10 +206,12 @@ def test_rebuild_search_index_writes_the_index_anew(client, editor):
     SearchEntry.objects.all().delete()
     assert hits(client, "samtaler") == []
 
-    call_command("rebuild_search_index", stdout=open(os.devnull, "w"))
+    out = io.StringIO()
+    call_command("rebuild_search_index", stdout=out)
 
     assert hits(client, "samtaler") == ["/nb/forlop/angst/#a"]
     assert SearchEntry.objects.count() == 2
+    assert "2" in out.getvalue()
 
 
 # --- Pages, empty states, bad input ----------------------------------------------------------------
@@ -246,7 +273,9 @@ def test_a_search_page_is_kept_out_of_search_engines(client, editor):
     assert '<meta name="robots" content="noindex">' in response.content.decode()
 
 
-@pytest.mark.parametrize(("language", "message"), [("nb", "Søket kan ha høyst 200 tegn."), ("nn", "Søket kan ha høgst 200 teikn.")])
+@pytest.mark.parametrize(
+    ("language", "message"), [("nb", "Søket kan ha høyst 200 tegn."), ("nn", "Søket kan ha høgst 200 teikn.")]
+)
 def test_a_huge_query_is_refused_with_a_clear_message(client, editor, language, message):
     response = client.get(f"/{language}/sok/", {"q": "angst " * 2000})
 
@@ -259,8 +288,8 @@ def test_a_huge_query_is_refused_with_a_clear_message(client, editor, language, 
 
 HOSTILE = [
     "'\"&|!():*<>",
-    "\"",
-    "\"unclosed phrase",
+    '"',
+    '"unclosed phrase',
     "-",
     "--",
     "-angst",
@@ -315,12 +344,14 @@ def test_the_fts5_expression_quotes_every_word():
     assert fts5_match("angst or uro") == '("angst"* OR "uro"*)'
     assert fts5_match("'\"&|!():*<>") == ""
     assert fts5_match("-angst") == ""
-    assert fts5_match('a"b NEAR(c)') == '"a"'  + ' AND "b near c"'
+    assert fts5_match('a"b NEAR(c)') == '"a"' + ' AND "b near c"'
 
 
 def test_the_queries_of_a_search_are_the_same_for_one_hit_and_fifty(client, editor):
     publish(editor, "en", [{"slug": "a", "title_nb": "Ensom", "body_nb": "Bare én treffer ordet sjeldenhet."}])
-    publish(editor, "mange", [{"slug": f"d{n}", "title_nb": f"Del {n}", "body_nb": f"Vanlighet {n}."} for n in range(50)])
+    publish(
+        editor, "mange", [{"slug": f"d{n}", "title_nb": f"Del {n}", "body_nb": f"Vanlighet {n}."} for n in range(50)]
+    )
 
     with CaptureQueriesContext(connection) as one:
         assert len(hits(client, "sjeldenhet")) == 1
@@ -364,3 +395,24 @@ def test_the_same_tests_pass_on_the_other_database(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert " passed" in result.stdout and " failed" not in result.stdout
+
+
+@pytest.mark.postgres
+def test_what_the_norwegian_configuration_makes_of_nynorsk():
+    """What PostgreSQL's `norwegian` (Snowball, written for bokmål) makes of nynorsk words, as the
+    README's "Search" section tells it: most inflections meet, nynorsk stop words are known, and a
+    few forms do not meet (agent nouns in -ar, j-infinitives)."""
+
+    def lexemes(words: str) -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_tsvector('norwegian', %s)::text", [words])
+            return sorted({part.split(":")[0].strip("'") for part in cursor.fetchone()[0].split()})
+
+    assert lexemes("tilvising tilvisinga tilvisingar tilvisingane") == ["tilvising"]
+    assert lexemes("barnehage barnehagen barnehagar barnehagane") == ["barnehag"]
+    assert lexemes("teneste tenesta tenester tenestene") == ["tenest"]
+    assert lexemes("vurdere vurdera vurderer vurderte") == ["vurder"]
+    assert lexemes("eit ein dei korleis ikkje kva") == []  # stop words
+    # Not met: the singular of an -ar agent noun loses its ending, the plural keeps it; a j-infinitive.
+    assert lexemes("helsesjukepleiar helsesjukepleiarar") == ["helsesjukeplei", "helsesjukepleiar"]
+    assert lexemes("kartleggje kartlegg") == ["kartlegg", "kartleggj"]

@@ -125,17 +125,55 @@ def rebuild_index() -> int:
     from .models import VersionSection
 
     with transaction.atomic():
+        sqlite = connection.vendor == "sqlite"
+        if sqlite:
+            # The FTS table and its triggers go first and are made anew at the end: with a trigger
+            # lost (a table rebuilt by a later migration) the FTS table no longer matches its content,
+            # and deleting through it would corrupt it.
+            _execute(SQLITE_DROP)
         SearchEntry.objects.all().delete()
         versions = {v.pk: v for v in Version.objects.all()}
         rows: list[SearchEntry] = []
         for section in VersionSection.objects.order_by("version_id", "position", "pk").iterator(chunk_size=500):
             rows.extend(entries_for(versions[section.version_id], [section]))
         SearchEntry.objects.bulk_create(rows, batch_size=500)
-        if connection.vendor == "sqlite":
-            # The triggers keep the FTS table in step; 'rebuild' also mends it if it was not.
-            with connection.cursor() as cursor:
-                cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('rebuild')")  # noqa: S608 - a constant
+        if sqlite:
+            _execute(SQLITE_CREATE)
     return len(rows)
+
+
+def _execute(statements: list[str]) -> None:
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+
+
+# The FTS5 table as migration 0003_search_index makes it, for rebuild_index. remove_diacritics 0:
+# "å", "ø" and "æ" are letters of their own in Norwegian, not accented a and o.
+SQLITE_DROP = [
+    "DROP TRIGGER IF EXISTS pathways_searchentry_ai",
+    "DROP TRIGGER IF EXISTS pathways_searchentry_ad",
+    "DROP TRIGGER IF EXISTS pathways_searchentry_au",
+    "DROP TABLE IF EXISTS pathways_searchentry_fts",
+]
+SQLITE_CREATE = [
+    """CREATE VIRTUAL TABLE pathways_searchentry_fts USING fts5(
+        title, text, content='pathways_searchentry', content_rowid='id',
+        tokenize='unicode61 remove_diacritics 0')""",
+    """CREATE TRIGGER pathways_searchentry_ai AFTER INSERT ON pathways_searchentry BEGIN
+        INSERT INTO pathways_searchentry_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+    END""",
+    """CREATE TRIGGER pathways_searchentry_ad AFTER DELETE ON pathways_searchentry BEGIN
+        INSERT INTO pathways_searchentry_fts(pathways_searchentry_fts, rowid, title, text)
+            VALUES ('delete', old.id, old.title, old.text);
+    END""",
+    """CREATE TRIGGER pathways_searchentry_au AFTER UPDATE ON pathways_searchentry BEGIN
+        INSERT INTO pathways_searchentry_fts(pathways_searchentry_fts, rowid, title, text)
+            VALUES ('delete', old.id, old.title, old.text);
+        INSERT INTO pathways_searchentry_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+    END""",
+    "INSERT INTO pathways_searchentry_fts(pathways_searchentry_fts) VALUES ('rebuild')",
+]
 
 
 # --- Results -----------------------------------------------------------------------------------

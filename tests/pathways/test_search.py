@@ -214,6 +214,20 @@ def test_rebuild_search_index_writes_the_index_anew(client, editor):
     assert "2" in out.getvalue()
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the FTS5 table and its triggers are SQLite's")
+def test_rebuild_search_index_makes_lost_fts5_triggers_anew(client, editor):
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TRIGGER pathways_searchentry_ai")
+    pathway = publish(editor, "angst", [{"slug": "a", "title_nb": "Tiltak", "body_nb": "Samtaler med foreldrene."}])
+    assert hits(client, "samtaler") == []  # the row is there, the FTS table never heard of it
+
+    call_command("rebuild_search_index", stdout=io.StringIO())
+    assert hits(client, "samtaler") == ["/nb/forlop/angst/#a"]
+    Section.objects.filter(pathway=pathway).update(body_nb="Gruppebehandling.", body_nn="Gruppebehandling.")
+    pathway_publish(pathway=pathway, by=editor, kind=VersionKind.CORRECTION, summary_nb="Ny.", summary_nn="Ny.")
+    assert hits(client, "gruppebehandling") == ["/nb/forlop/angst/#a"]  # the triggers work again
+
+
 # --- Pages, empty states, bad input ----------------------------------------------------------------
 
 

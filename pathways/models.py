@@ -505,3 +505,29 @@ class LocalVersionSection(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise ImmutableError("A published local section cannot be deleted.")
+
+
+class SearchEntry(models.Model):
+    """One published section in one written standard, as the search reads it (`pathways.search`):
+    written once, when its version is published, never changed. The ranked index over it is the
+    database's own and not part of this model: on PostgreSQL a generated `tsvector` column
+    `document` (the `norwegian` configuration, the title weighted above the text) with a GIN index, on
+    SQLite the FTS5 table `pathways_searchentry_fts`, kept in step by triggers (migration
+    0005_search_index)."""
+
+    section = models.ForeignKey(VersionSection, on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="+")
+    language = models.CharField(max_length=2, choices=settings.LANGUAGES)
+    pathway_title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=80)
+    title = models.CharField(max_length=200)
+    text = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["section", "language"], name="searchentry_unique_section_language")
+        ]
+        indexes = [models.Index(fields=["version", "language"], name="searchentry_version_language")]
+
+    def __str__(self) -> str:
+        return f"{self.slug} ({self.language})"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import search_views, views
 
 app_name = "pathways"
 
@@ -20,3 +20,5 @@ urlpatterns = [
     ),
     path("<slug:partnership_slug>/forlop/<slug:slug>/endringer/", views.local_version_changes, name="local_changes"),
 ]
+
+urlpatterns += [path("sok/", search_views.search, name="search")]

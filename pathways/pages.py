@@ -19,6 +19,7 @@ class PageSection:
     title: str
     html: str
     is_local: bool = False
+    level: str = ""  # the intervention pyramid's level (models.InterventionLevel), "" when none
 
 
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")
@@ -100,7 +101,7 @@ def section_titles(version: Version) -> dict[str, tuple[str, str]]:
 
 def common_sections(version: Version, language: str) -> list[PageSection]:
     return [
-        PageSection(s.slug, s.kind, s.service, s.part, s.title(language), s.html(language))
+        PageSection(s.slug, s.kind, s.service, s.part, s.title(language), s.html(language), level=s.level)
         for s in version.sections.all()
     ]
 
@@ -125,6 +126,7 @@ def adapted_sections(adaptation: LocalAdaptation, version: Version, language: st
             adapted.title(language),
             adapted.html(language),
             True,
+            level=adapted.level,
         )
 
     page = []
@@ -139,6 +141,7 @@ def adapted_sections(adaptation: LocalAdaptation, version: Version, language: st
                 override.title(language) or section.title,
                 override.html(language),
                 True,
+                level=section.level,
             )
         page.append(section)
         page.extend(local(a) for a in local_after.pop(section.slug, []))

@@ -19,6 +19,7 @@ from .diffing import Chunk, has_changes, word_diff
 from .models import (
     LANGUAGE_CODES,
     AdaptedSection,
+    InterventionLevel,
     LocalAdaptation,
     Partnership,
     Pathway,
@@ -36,6 +37,7 @@ COPIED_SECTION_FIELDS = (
     "kind",
     "service",
     "part",
+    "level",
     "position",
     "title_nb",
     "title_nn",
@@ -184,8 +186,9 @@ def pathway_publish(
 
 
 def section_update(*, section: Section, by: User, comment: str = "", **fields: str) -> Section:
-    """Change a draft section's titles or texts, recording who did it in the version history."""
-    allowed = {"title_nb", "title_nn", "body_nb", "body_nn"}
+    """Change a draft section's titles, texts or level in the intervention pyramid, recording who did
+    it in the version history."""
+    allowed = {"title_nb", "title_nn", "body_nb", "body_nn", "level"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"cannot update {sorted(unknown)}")
@@ -275,14 +278,17 @@ def adaptation_section_save(
     body_nn: str,
     is_local: bool = False,
     after_slug: str = "",
+    level: str = "",
 ) -> AdaptedSection:
-    """Create or change an override of a common section, or a local section of the adaptation."""
+    """Create or change an override of a common section, or a local section of the adaptation. Only a
+    local section has a `level` of its own (an override shows at the common section's level)."""
     with transaction.atomic(), reversion.create_revision():
         section, _created = AdaptedSection.objects.get_or_create(
             adaptation=adaptation, slug=slug, defaults={"is_local": is_local}
         )
         section.is_local = is_local
         section.after_slug = after_slug
+        section.level = level if is_local else ""
         section.title_nb, section.title_nn = title_nb, title_nn
         section.body_nb, section.body_nn = body_nb, body_nn
         section.based_on_id = None if is_local else adaptation.pathway.current_version_id
@@ -335,6 +341,7 @@ def version_export(version: Version, *, slugs: Iterable[str] = ()) -> dict[str, 
                 "kind": s.kind,
                 "service": s.service,
                 "part": s.part,
+                "level": s.level,
                 "title": {lang: s.title(lang) for lang in LANGUAGE_CODES},
                 "body": {lang: s.body(lang) for lang in LANGUAGE_CODES},
             }
@@ -369,6 +376,7 @@ class _ImportedSection(TypedDict):
     slug: str
     title: dict[str, str]  # by language
     body: dict[str, str]
+    level: str  # a local section's level on the service map; "" when absent or not a level
 
 
 def adaptation_import(*, partnership: Partnership, data: object, by: User) -> LocalAdaptation:
@@ -393,6 +401,7 @@ def adaptation_import(*, partnership: Partnership, data: object, by: User) -> Lo
                 "slug": str(item["slug"]),
                 "title": {lang: str(item["title"][lang]) for lang in LANGUAGE_CODES},
                 "body": {lang: str(item["body"][lang]) for lang in LANGUAGE_CODES},
+                "level": item["level"] if item.get("level") in InterventionLevel.values else "",
             }
             for item in data.get("sections", [])
         ]
@@ -435,6 +444,7 @@ def adaptation_import(*, partnership: Partnership, data: object, by: User) -> Lo
                     body_nn=item["body"]["nn"],
                     is_local=original is None,
                     after_slug=previous if original is None else "",
+                    level=item["level"],
                 )
                 if original is not None:
                     # The download's text was written against `base`, not the current version.

@@ -17,8 +17,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from . import permissions as perms
-from .forms import AdaptationTitleForm, ImportForm, LocalSectionForm, PublishForm, SectionForm, error_summary
-from .models import LANGUAGE_CODES, LocalAdaptation, Partnership, Pathway, VersionKind
+from .forms import (
+    AdaptationTitleForm,
+    ImportForm,
+    LocalSectionForm,
+    PublishForm,
+    SectionForm,
+    ServiceSectionForm,
+    error_summary,
+)
+from .models import LANGUAGE_CODES, LocalAdaptation, Partnership, Pathway, SectionKind, VersionKind
 from .pages import current_version_of
 from .permissions import AuthenticatedHttpRequest
 from .rendering import render_markdown
@@ -146,12 +154,19 @@ def section_edit(request: AuthenticatedHttpRequest, slug: str, section_slug: str
         "pathway_title": pathway.title(current_language()),
         "cancel_url": reverse("staff:pathway", kwargs={"slug": pathway.slug}),
     }
+    # A service section also has its level in the intervention pyramid (the service map's grouping).
+    fields = (*TEXT_FIELDS, "level") if section.kind == SectionKind.SERVICE else TEXT_FIELDS
+    form_class = ServiceSectionForm if section.kind == SectionKind.SERVICE else SectionForm
     if request.method != "POST":
-        form = SectionForm(initial={name: getattr(section, name) for name in TEXT_FIELDS})
+        form = form_class(initial={name: getattr(section, name) for name in fields})
         return render_page(request, "staff/section_edit.html", context | {"form": form})
 
     def save(cleaned: dict[str, Any]) -> str:
-        section_update(section=section, by=request.user, **{name: cleaned[name] for name in TEXT_FIELDS})
+        section_update(
+            section=section,
+            by=request.user,
+            **{name: cleaned[name] for name in fields if cleaned[name] or name != "level"},
+        )
         messages.success(
             request,
             _("The section “%(title)s” was saved. It will be published with the next version.")
@@ -159,7 +174,7 @@ def section_edit(request: AuthenticatedHttpRequest, slug: str, section_slug: str
         )
         return context["cancel_url"]
 
-    return _section_form_response(request, SectionForm(request.POST), context, save=save)
+    return _section_form_response(request, form_class(request.POST), context, save=save)
 
 
 def _parity_choices(pathway: Pathway) -> list[tuple[str, str]]:
@@ -371,6 +386,7 @@ def adapted_section_edit(
         if is_local:
             assert adapted is not None  # only a saved section is local
             initial["after_slug"] = adapted.after_slug
+            initial["level"] = adapted.level
             return LocalSectionForm(data, initial=initial, after_choices=_after_choices(adaptation), new=False)
         return SectionForm(data, initial=initial, titles_required=False)
 
@@ -384,6 +400,7 @@ def adapted_section_edit(
             by=request.user,
             is_local=is_local,
             after_slug=cleaned.get("after_slug", ""),
+            level=cleaned.get("level", ""),
             **{name: cleaned[name] for name in TEXT_FIELDS},
         )
         messages.success(request, _("The section was saved and is now on the local page."))
@@ -417,6 +434,7 @@ def local_section_new(request: AuthenticatedHttpRequest, partnership_slug: str, 
             by=request.user,
             is_local=True,
             after_slug=cleaned["after_slug"],
+            level=cleaned["level"],
             **{name: cleaned[name] for name in TEXT_FIELDS},
         )
         messages.success(request, _("The local section was added."))

@@ -24,6 +24,7 @@ from .diffing import has_changes, word_diff
 from .models import (
     LANGUAGE_CODES,
     LocalAdaptation,
+    Partnership,
     Pathway,
     SectionKind,
     Service,
@@ -172,6 +173,7 @@ def pathway_index(request: HttpRequest) -> HttpResponse:
         {
             "pathways": [(p, p.title(language), p.current_version) for p in pathways],
             "adaptations": [(a, a.title(language) or a.pathway.title(language)) for a in adaptations],
+            "partnerships": Partnership.objects.all(),  # each with its service map
             **language_context(language, request.path),
         },
     )

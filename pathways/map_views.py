@@ -24,7 +24,6 @@ from .servicemap import (
     map_description,
     map_path,
     map_sources,
-    more_contacts_text,
     municipality_by_slug,
     service_map_svg,
 )
@@ -92,14 +91,7 @@ def _table_context(service_map: ServiceMap) -> dict:
     return {
         "map": service_map,
         "legend": _levels_legend(),
-        "rows": [
-            {
-                "service": service,
-                "css_class": LEVEL_STYLES[service.level].css_class,
-                "more_contacts": more_contacts_text(service.more_contacts) if service.more_contacts else "",
-            }
-            for service in service_map.services
-        ],
+        "levels": [{"level": level, "css_class": LEVEL_STYLES[level.level].css_class} for level in service_map.levels],
     }
 
 

@@ -200,6 +200,10 @@ class MapService:
         return level_label(self.level)
 
     @property
+    def more_contacts_label(self) -> str:
+        return more_contacts_text(self.more_contacts) if self.more_contacts else ""
+
+    @property
     def subtitle(self) -> str:
         """Under the name: "Local service", or the common name when the local one differs."""
         if self.is_local:
@@ -449,7 +453,7 @@ def _wrap(text: str, size: int, width: float, *, bold: bool = False, max_lines: 
     return lines
 
 
-def _card_lines(service: MapService) -> list[_Line]:
+def _card_lines(service: MapService, pathway_count: int) -> list[_Line]:
     inner = CARD_WIDTH - 2 * CARD_PADDING
     lines = [
         _Line(t, 24, "bold", css_class="service-name") for t in _wrap(service.name, 24, inner, bold=True, max_lines=9)
@@ -462,13 +466,19 @@ def _card_lines(service: MapService) -> list[_Line]:
         for contact in service.contacts:
             lines += [_Line(t, 17) for t in _wrap(contact.text, 17, inner, max_lines=3)]
         if service.more_contacts:
-            lines.append(_Line(more_contacts_text(service.more_contacts), 16, style="italic"))
+            lines.append(_Line(service.more_contacts_label, 16, style="italic"))
     else:
         lines.append(_Line(_("No local contact given yet."), 17, style="italic"))
     if service.pathways:
         lines.append(_Line(_("In the pathways"), 17, "bold"))
-        joined = ", ".join(p.title for p in service.pathways)
-        lines += [_Line(t, 16) for t in _wrap(joined, 16, inner, max_lines=5)]
+        if len(service.pathways) == pathway_count > 1:
+            # The usual case for a common service; the table on the page links each of them.
+            joined = ngettext("All %(count)d pathway", "All %(count)d pathways", pathway_count) % {
+                "count": pathway_count
+            }
+        else:
+            joined = ", ".join(p.title for p in service.pathways)
+        lines += [_Line(t, 16) for t in _wrap(joined, 16, inner, max_lines=40)]
     return lines
 
 
@@ -522,6 +532,59 @@ def service_map_svg(service_map: ServiceMap) -> str:
         return _draw(service_map)
 
 
+@dataclass
+class _LevelLayout:
+    level: MapLevel
+    rows: list[list[tuple[MapService, list[_Line]]]]
+    row_heights: list[int]
+    band_lines: list[_Line]
+    height: int
+
+
+def _level_layout(level: MapLevel, pathway_count: int) -> _LevelLayout:
+    cards: list[tuple[MapService, list[_Line]]] = [(s, _card_lines(s, pathway_count)) for s in level.services]
+    rows = [cards[i : i + COLUMNS] for i in range(0, len(cards), COLUMNS)] or [[]]
+    row_heights = [
+        max((sum(_line_height(line) for line in lines) + 2 * CARD_PADDING for _s, lines in row), default=70)
+        for row in rows
+    ]
+    band_lines = [_Line(t, 26, "bold") for t in _wrap(level.label, 26, BAND_WIDTH - 40, bold=True)]
+    band_lines += [_Line(t, 17) for t in _wrap(level.description, 17, BAND_WIDTH - 40, max_lines=6)]
+    band_height = sum(_line_height(line) for line in band_lines) + 66 + 48
+    cards_height = sum(row_heights) + GAP * (len(rows) - 1)
+    if cards_height < band_height:
+        row_heights[-1] += band_height - cards_height
+    return _LevelLayout(level, rows, row_heights, band_lines, max(cards_height, band_height))
+
+
+def _draw_level(layout: _LevelLayout, y: int) -> str:
+    level, style = layout.level, layout.level.style
+    body = [
+        f'<g class="level" data-level="{level.level}">',
+        f'<rect x="{MARGIN}" y="{y}" width="{BAND_WIDTH}" height="{layout.height}" rx="10" fill="{style.strong}"/>',
+        _pyramid_icon(MARGIN + 20, y + 20, level.level, style),
+        _text(MARGIN + 20, y + 20 + 66 + 8, layout.band_lines, "#ffffff")[0],
+    ]
+    x0 = MARGIN + BAND_WIDTH + GAP
+    if not level.services:
+        empty = _Line(_("No services at this level yet."), 20, style="italic")
+        body.append(_text(x0, y + 10, [empty], TEXT_COLOUR)[0])
+    card_y = y
+    for row, row_height in zip(layout.rows, layout.row_heights, strict=True):
+        for column, (service, lines) in enumerate(row):
+            x = x0 + column * (CARD_WIDTH + GAP)
+            body.append(
+                f'<g class="service" data-service="{escape(service.key)}" data-level="{service.level}">'
+                f'<rect x="{x}" y="{card_y}" width="{CARD_WIDTH}" height="{row_height}" rx="8" '
+                f'fill="{style.light}" stroke="{style.strong}" stroke-width="3"/>'
+                + _text(x + CARD_PADDING, card_y + CARD_PADDING - 4, lines, TEXT_COLOUR)[0]
+                + "</g>"
+            )
+        card_y += row_height + GAP
+    body.append("</g>")
+    return "\n".join(body)
+
+
 def _draw(service_map: ServiceMap) -> str:
     body: list[str] = []
     y = MARGIN
@@ -534,51 +597,25 @@ def _draw(service_map: ServiceMap) -> str:
     sub, y = _text(MARGIN, y + 6, [_Line(t, 20) for t in _wrap(subtitle, 20, WIDTH - 2 * MARGIN)], TEXT_COLOUR)
     body.append(sub)
     y += 24
-    for level in service_map.levels:
-        cards: list[tuple[MapService, list[_Line]]] = [(s, _card_lines(s)) for s in level.services]
-        rows = [cards[i : i + COLUMNS] for i in range(0, len(cards), COLUMNS)] or [[]]
-        row_heights = [
-            max((sum(_line_height(line) for line in lines) + 2 * CARD_PADDING for _s, lines in row), default=70)
-            for row in rows
-        ]
-        band_lines = [_Line(t, 26, "bold") for t in _wrap(level.label, 26, BAND_WIDTH - 40, bold=True)]
-        band_lines += [_Line(t, 17) for t in _wrap(level.description, 17, BAND_WIDTH - 40, max_lines=6)]
-        band_text_height = sum(_line_height(line) for line in band_lines) + 66 + 48
-        height = max(sum(row_heights) + GAP * (len(rows) - 1), band_text_height)
-        style = level.style
-        body.append(f'<g class="level" data-level="{level.level}">')
-        body.append(
-            f'<rect x="{MARGIN}" y="{y}" width="{BAND_WIDTH}" height="{height}" rx="10" fill="{style.strong}"/>'
-        )
-        body.append(_pyramid_icon(MARGIN + 20, y + 20, level.level, style))
-        band, _end = _text(MARGIN + 20, y + 20 + 66 + 8, band_lines, "#ffffff")
-        body.append(band)
-        card_y = y
-        x0 = MARGIN + BAND_WIDTH + GAP
-        if not level.services:
-            empty, _end = _text(
-                x0, y + 10, [_Line(_("No services at this level yet."), 20, style="italic")], TEXT_COLOUR
-            )
-            body.append(empty)
-        for row, row_height in zip(rows, row_heights, strict=True):
-            for column, (service, lines) in enumerate(row):
-                x = x0 + column * (CARD_WIDTH + GAP)
-                body.append(
-                    f'<g class="service" data-service="{escape(service.key)}" data-level="{service.level}">'
-                    f'<rect x="{x}" y="{card_y}" width="{CARD_WIDTH}" height="{row_height}" rx="8" '
-                    f'fill="{style.light}" stroke="{style.strong}" stroke-width="3"/>'
-                )
-                card, _end = _text(x + CARD_PADDING, card_y + CARD_PADDING - 4, lines, TEXT_COLOUR)
-                body.append(card + "</g>")
-            card_y += row_height + GAP
-        body.append("</g>")
-        y += height + GAP
     footer_lines = [_Line(t, 16) for t in _wrap(footer_text(service_map), 16, WIDTH - 2 * MARGIN, max_lines=3)]
+    footer_height = sum(_line_height(line) for line in footer_lines) + 4
+    layouts = [_level_layout(level, service_map.pathway_count) for level in service_map.levels]
+    # A map with few services is stretched to fill the sheet: each level's last row of cards grows.
+    used = y + sum(layout.height for layout in layouts) + GAP * len(layouts) + footer_height + MARGIN
+    if used < HEIGHT and layouts:
+        spare = (HEIGHT - used) // len(layouts)
+        for layout in layouts:
+            layout.row_heights[-1] += spare
+            layout.height += spare
+    for layout in layouts:
+        body.append(_draw_level(layout, y))
+        y += layout.height + GAP
     footer, y = _text(MARGIN, y + 4, footer_lines, TEXT_COLOUR)
     body.append(footer)
     # Taller than A3 with many services: the drawing is scaled down onto the sheet, never cut.
     view_height = max(HEIGHT, int(y + MARGIN))
     view_width = max(WIDTH, int(view_height * WIDTH / HEIGHT))
+    shift = (view_width - WIDTH) // 2  # the drawing in the middle of a widened sheet
     description = map_description(service_map)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -588,8 +625,7 @@ def _draw(service_map: ServiceMap) -> str:
         f'<title id="map-title">{escape(service_map.title)}</title>\n'
         f'<desc id="map-desc">{escape(description)}</desc>\n'
         f'<rect x="0" y="0" width="{view_width}" height="{view_height}" fill="#ffffff"/>\n'
-        + "\n".join(body)
-        + "\n</svg>\n"
+        f'<g transform="translate({shift},0)">\n' + "\n".join(body) + "\n</g>\n</svg>\n"
     )
 
 

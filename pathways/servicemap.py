@@ -71,7 +71,7 @@ class LevelStyle:
 # Green, amber and red as on the printed pyramids. White on the strong colour and near-black on the
 # light one are both above 7:1 (WCAG AAA for text); the strong colour against white, the page, is
 # above 3:1 for the cards' borders. Colour is never alone: every band and card says its level.
-LEVEL_STYLES = {
+LEVEL_STYLES: dict[str, LevelStyle] = {
     InterventionLevel.UNIVERSAL: LevelStyle("#1b5e20", "#e8f5e9", "level-universal"),
     InterventionLevel.EARLY_HELP: LevelStyle("#6d4c00", "#fff4d6", "level-early-help"),
     InterventionLevel.SPECIALISED: LevelStyle("#9f1c24", "#fdeaec", "level-specialised"),
@@ -267,7 +267,7 @@ def build_service_map(sources: MapSources, *, language: str, municipality: Munic
     prefetch_related_objects(versions, "sections")
     prefetch_related_objects(list(sources.adaptations.values()), "sections")
     partnership = sources.partnership
-    service_labels = dict(Service.choices)
+    service_labels = {value: str(label) for value, label in Service.choices}
     found: dict[tuple[str, str], MapService] = {}
     with translation.override(language):
         for pathway in sources.pathways:
@@ -494,7 +494,7 @@ def _line_height(line: _Line) -> int:
     return int(line.size * 1.3)
 
 
-def _text(x: float, y: float, lines: list[_Line], fill: str) -> tuple[str, float]:
+def _text(x: float, y: int, lines: list[_Line], fill: str) -> tuple[str, int]:
     """A <text> of several lines from (x, y) downwards; returns the markup and the y under it."""
     parts = []
     for line in lines:

@@ -121,19 +121,19 @@ class _Rows(HTMLParser):
             self.rows[-1][2] += data
 
 
-def table_rows(html: str) -> list[tuple[str, str, str]]:
+def table_rows(html: str) -> list[tuple]:
     parser = _Rows()
     parser.feed(html)
     return [tuple(row) for row in parser.rows]
 
 
-def svg_services(svg: bytes) -> list[tuple[str, str, str]]:
+def svg_services(svg: bytes) -> list[tuple]:
     """(data-service, data-level, name: its lines joined) of each card of the drawing."""
     root = ET.fromstring(svg)
     cards = []
     for group in root.iter(f"{SVG}g"):
         if group.get("class") == "service":
-            name = " ".join(t.text for t in group.iter(f"{SVG}text") if t.get("class") == "service-name")
+            name = " ".join(t.text or "" for t in group.iter(f"{SVG}text") if t.get("class") == "service-name")
             cards.append((group.get("data-service"), group.get("data-level"), name))
     return cards
 

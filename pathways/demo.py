@@ -17,6 +17,7 @@ from django.db import transaction
 
 from .models import (
     HealthTrust,
+    InterventionLevel,
     LocalAdaptation,
     Municipality,
     Partnership,
@@ -401,6 +402,7 @@ def load_bergen_adaptation(partnership: Partnership, pathway: Pathway, editor: U
             body_nb=BERGEN_CONTACTS["nb"],
             body_nn=BERGEN_CONTACTS["nn"],
         )
+        load_bergen_service_map(adaptation, editor)
         # Readers see only published local versions: the demo's Bergen page has one.
         adaptation_publish(
             adaptation=adaptation,
@@ -409,6 +411,37 @@ def load_bergen_adaptation(partnership: Partnership, pathway: Pathway, editor: U
             summary_nn="Fyrste lokale versjon: BUPA i staden for BUP, og lokale kontaktar i Bergen.",
         )
     return adaptation
+
+
+def load_bergen_service_map(adaptation: LocalAdaptation, editor: User) -> None:
+    """What Bergen's service map (Sammenkart) shows of its own: BUP's local name, BUPA, with its
+    contacts, and a local service at the level of early help. Fake numbers and addresses only."""
+    common = adaptation.based_on.sections.get(slug="bup-henvisning")
+    adaptation_section_save(
+        adaptation=adaptation,
+        slug=common.slug,
+        by=editor,
+        title_nb="BUPA: henvisning",
+        title_nn="BUPA: tilvising",
+        body_nb=common.body_nb + "\n\n- Sentralbord BUPA Bergen sentrum: 555 01 000 (hverdager 08–15)"
+        "\n- E-post: bupa-sentrum@helse-bergen.example",
+        body_nn=common.body_nn + "\n\n- Sentralbord BUPA Bergen sentrum: 555 01 000 (kvardagar 08–15)"
+        "\n- E-post: bupa-sentrum@helse-bergen.example",
+    )
+    adaptation_section_save(
+        adaptation=adaptation,
+        slug="familiens-hus",
+        by=editor,
+        is_local=True,
+        after_slug="samhandling",
+        level=InterventionLevel.EARLY_HELP,
+        title_nb="Familiens hus",
+        title_nn="Familiens hus",
+        body_nb="Lavterskeltilbud i kommunen for familier med barn og unge. Ingen henvisning trengs."
+        "\n\n- Telefon 555 02 000 (hverdager 09–15)\n- E-post: familienshus@kommune.example",
+        body_nn="Lågterskeltilbod i kommunen for familiar med barn og unge. Inga tilvising trengst."
+        "\n\n- Telefon 555 02 000 (kvardagar 09–15)\n- E-post: familienshus@kommune.example",
+    )
 
 
 def load_demo() -> dict[str, int]:

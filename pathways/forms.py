@@ -11,7 +11,7 @@ from django.core.validators import validate_slug
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from .models import LANGUAGE_CODES, VersionKind
+from .models import LANGUAGE_CODES, InterventionLevel, VersionKind
 from .services import EXPORT_FORMAT
 
 BODY_MAX_LENGTH = 20_000
@@ -97,8 +97,29 @@ class SectionForm(forms.Form):
                 self.fields[name].help_text = _("Leave empty to show the common title.")
 
 
+LEVEL_HELP = _(
+    "Where the service stands in the intervention pyramid: universal services for every child, early help "
+    "when there is a concern, or specialised services. The service map groups and colours the services by it."
+)
+
+
+class ServiceSectionForm(SectionForm):
+    """A common section of a service: its texts, and the level of the intervention pyramid the
+    service map shows it at."""
+
+    level = forms.ChoiceField(
+        label=_("Level in the intervention pyramid"),
+        choices=InterventionLevel.choices,
+        widget=forms.RadioSelect,
+        help_text=LEVEL_HELP,
+        # Left out of a POST (a script, an old form), the section keeps its level.
+        required=False,
+    )
+
+
 class LocalSectionForm(SectionForm):
-    """A section of the partnership's own. The anchor is chosen once, when the section is added."""
+    """A section of the partnership's own. The anchor is chosen once, when the section is added. With
+    a level it is a local service on the partnership's service map."""
 
     slug = forms.SlugField(
         label=_("Anchor"),
@@ -106,8 +127,19 @@ class LocalSectionForm(SectionForm):
         help_text=_("The last part of the section's web address: lowercase letters, digits and hyphens."),
     )
     after_slug = forms.ChoiceField(label=_("Place after"), required=False)
+    level = forms.ChoiceField(
+        label=_("On the service map"),
+        required=False,
+        choices=[("", _("Not on the service map")), *InterventionLevel.choices],
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Choose a level when the section describes a local service: the service map of your partnership "
+            "then shows it, with its title as its name and the phone numbers, e-mail addresses and links in "
+            "its text as its contacts."
+        ),
+    )
 
-    field_order = ["slug", "title_nb", "title_nn", "body_nb", "body_nn", "after_slug"]
+    field_order = ["slug", "title_nb", "title_nn", "body_nb", "body_nn", "after_slug", "level"]
 
     def __init__(
         self,

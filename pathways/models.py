@@ -201,6 +201,29 @@ class ServicePart(models.TextChoices):
     REFERRAL = "referral", _("Referral to specialist health services")
 
 
+class InterventionLevel(models.TextChoices):
+    """The level of the intervention pyramid (tiltakspyramiden) a service works at, from help for
+    every child at the base to specialist care at the top. The service map (Sammenkart) groups and
+    colours the services by it."""
+
+    UNIVERSAL = "universal", _("Universal services")
+    EARLY_HELP = "early_help", _("Early help")
+    SPECIALISED = "specialised", _("Specialised services")
+
+
+# The level a service section gets when none is chosen: the health station, the school health
+# service and the GP are there for every child; PPT, child welfare and the municipal psychologist
+# give early help when there is a concern; BUP is specialist care.
+SERVICE_LEVELS: dict[str, str] = {
+    Service.GP: InterventionLevel.UNIVERSAL,
+    Service.HEALTH_STATION: InterventionLevel.UNIVERSAL,
+    Service.EDUCATIONAL_PSYCHOLOGY: InterventionLevel.EARLY_HELP,
+    Service.CHILD_WELFARE: InterventionLevel.EARLY_HELP,
+    Service.MUNICIPAL_MENTAL_HEALTH: InterventionLevel.EARLY_HELP,
+    Service.CAMHS: InterventionLevel.SPECIALISED,
+}
+
+
 class SectionFields(models.Model):
     """The fields a section has both as a draft and in a published version."""
 
@@ -208,6 +231,11 @@ class SectionFields(models.Model):
     kind = models.CharField(_("kind"), max_length=30, choices=SectionKind.choices)
     service = models.CharField(_("service"), max_length=30, choices=Service.choices, blank=True)
     part = models.CharField(_("part"), max_length=30, choices=ServicePart.choices, blank=True)
+    # Blank for sections that are not of a service; a service section left blank gets its service's
+    # level from SERVICE_LEVELS when it is saved.
+    level = models.CharField(
+        _("level in the intervention pyramid"), max_length=20, choices=InterventionLevel.choices, blank=True, default=""
+    )
     position = models.PositiveIntegerField(_("position"), default=0)
     title_nb = models.CharField(_("title (bokmål)"), max_length=200)
     title_nn = models.CharField(_("title (nynorsk)"), max_length=200)
@@ -240,6 +268,13 @@ class Section(SectionFields):
         constraints = [models.UniqueConstraint(fields=["pathway", "slug"], name="section_unique_slug")]
         verbose_name = _("section")
         verbose_name_plural = _("sections")
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.level and self.kind == SectionKind.SERVICE and self.service in SERVICE_LEVELS:
+            self.level = SERVICE_LEVELS[self.service]
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "level"}
+        super().save(*args, **kwargs)
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         if VersionSection.objects.filter(version__pathway_id=self.pathway_id, slug=self.slug).exists():
@@ -377,6 +412,11 @@ class AdaptedSection(models.Model):
     slug = models.SlugField(_("anchor"), max_length=80)
     is_local = models.BooleanField(_("local section"), default=False)
     after_slug = models.SlugField(_("placed after"), max_length=80, blank=True)
+    # Only for a local section: the level at which it shows on the partnership's service map, blank
+    # when it is not a service of its own. An override keeps the common section's level.
+    level = models.CharField(
+        _("level in the intervention pyramid"), max_length=20, choices=InterventionLevel.choices, blank=True, default=""
+    )
     title_nb = models.CharField(_("title (bokmål)"), max_length=200, blank=True)
     title_nn = models.CharField(_("title (nynorsk)"), max_length=200, blank=True)
     body_nb = models.TextField(_("text (bokmål, Markdown)"), blank=True)
@@ -470,6 +510,10 @@ class LocalVersionSection(models.Model):
     slug = models.SlugField(_("anchor"), max_length=80)
     is_local = models.BooleanField(_("local section"), default=False)
     after_slug = models.SlugField(_("placed after"), max_length=80, blank=True)
+    # A local section's level on the service map, as AdaptedSection.level was when published.
+    level = models.CharField(
+        _("level in the intervention pyramid"), max_length=20, choices=InterventionLevel.choices, blank=True, default=""
+    )
     position = models.PositiveIntegerField(_("position"), default=0)
     title_nb = models.CharField(_("title (bokmål)"), max_length=200, blank=True)
     title_nn = models.CharField(_("title (nynorsk)"), max_length=200, blank=True)

@@ -29,6 +29,7 @@ class PageSection:
     title: str
     html: str
     is_local: bool = False
+    level: str = ""  # the intervention pyramid's level (models.InterventionLevel), "" when none
 
 
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")
@@ -110,7 +111,7 @@ def section_titles(version: Version) -> dict[str, tuple[str, str]]:
 
 def common_sections(version: Version, language: str) -> list[PageSection]:
     return [
-        PageSection(s.slug, s.kind, s.service, s.part, s.title(language), s.html(language))
+        PageSection(s.slug, s.kind, s.service, s.part, s.title(language), s.html(language), level=s.level)
         for s in version.sections.all()
     ]
 
@@ -124,6 +125,7 @@ class _AdaptedRow(Protocol):
     slug: str
     is_local: bool
     after_slug: str
+    level: str  # a local section's own level on the service map; "" for an override
 
     def title(self, language: str) -> str: ...
     def body(self, language: str) -> str: ...
@@ -143,6 +145,7 @@ class LocalPageSection:
     bodies: tuple[str, str]
     htmls: tuple[str, str]
     adapted: bool = False
+    level: str = ""
 
     def title(self, language: str) -> str:
         return self.titles[LANGUAGE_CODES.index(language)]
@@ -155,7 +158,14 @@ class LocalPageSection:
 
     def page_section(self, language: str) -> PageSection:
         return PageSection(
-            self.slug, self.kind, self.service, self.part, self.title(language), self.html(language), self.adapted
+            self.slug,
+            self.kind,
+            self.service,
+            self.part,
+            self.title(language),
+            self.html(language),
+            self.adapted,
+            level=self.level,
         )
 
 
@@ -177,7 +187,7 @@ def compose_local_page(common: Iterable[VersionSection], adapted: Iterable[_Adap
 
     def local(row: _AdaptedRow) -> LocalPageSection:
         return LocalPageSection(
-            row.slug, SectionKind.LOCAL, "", "", _both(row.title), _both(row.body), _both(row.html), True
+            row.slug, SectionKind.LOCAL, "", "", _both(row.title), _both(row.body), _both(row.html), True, row.level
         )
 
     page: list[LocalPageSection] = []
@@ -193,6 +203,7 @@ def compose_local_page(common: Iterable[VersionSection], adapted: Iterable[_Adap
                     _both(section.title),
                     _both(section.body),
                     _both(section.html),
+                    level=section.level,
                 )
             )
         else:
@@ -206,6 +217,7 @@ def compose_local_page(common: Iterable[VersionSection], adapted: Iterable[_Adap
                     _both(override.body),
                     _both(override.html),
                     True,
+                    level=section.level,
                 )
             )
         page.extend(local(row) for row in local_after.pop(section.slug, []))

@@ -19,6 +19,7 @@ from .diffing import Chunk, has_changes, word_diff
 from .models import (
     LANGUAGE_CODES,
     AdaptedSection,
+    InterventionLevel,
     LocalAdaptation,
     LocalVersion,
     LocalVersionSection,
@@ -45,6 +46,7 @@ COPIED_SECTION_FIELDS = (
     "kind",
     "service",
     "part",
+    "level",
     "position",
     "title_nb",
     "title_nn",
@@ -221,8 +223,9 @@ def pathway_publish(
 
 
 def section_update(*, section: Section, by: User, comment: str = "", **fields: str) -> Section:
-    """Change a draft section's titles or texts, recording who did it in the version history."""
-    allowed = {"title_nb", "title_nn", "body_nb", "body_nn"}
+    """Change a draft section's titles, texts or level in the intervention pyramid, recording who did
+    it in the version history."""
+    allowed = {"title_nb", "title_nn", "body_nb", "body_nn", "level"}
     unknown = set(fields) - allowed
     if unknown:
         raise ValueError(f"cannot update {sorted(unknown)}")
@@ -312,14 +315,17 @@ def adaptation_section_save(
     body_nn: str,
     is_local: bool = False,
     after_slug: str = "",
+    level: str = "",
 ) -> AdaptedSection:
-    """Create or change an override of a common section, or a local section of the adaptation."""
+    """Create or change an override of a common section, or a local section of the adaptation. Only a
+    local section has a `level` of its own (an override shows at the common section's level)."""
     with transaction.atomic(), reversion.create_revision():
         section, _created = AdaptedSection.objects.get_or_create(
             adaptation=adaptation, slug=slug, defaults={"is_local": is_local}
         )
         section.is_local = is_local
         section.after_slug = after_slug
+        section.level = level if is_local else ""
         section.title_nb, section.title_nn = title_nb, title_nn
         section.body_nb, section.body_nn = body_nb, body_nn
         section.based_on_id = None if is_local else adaptation.pathway.current_version_id
@@ -353,7 +359,7 @@ def adaptation_keep_local(*, adapted: AdaptedSection, by: User) -> None:
 # --- Local versions ---------------------------------------------------------------------------
 
 # The fields of an adapted section a local version keeps (with the rendered HTML).
-LOCAL_SECTION_FIELDS = ("slug", "is_local", "after_slug", "title_nb", "title_nn", "body_nb", "body_nn")
+LOCAL_SECTION_FIELDS = ("slug", "is_local", "after_slug", "level", "title_nb", "title_nn", "body_nb", "body_nn")
 
 
 def _published_local_page(adaptation: LocalAdaptation) -> list[LocalPageSection]:
@@ -529,6 +535,7 @@ def version_export(version: Version, *, slugs: Iterable[str] = ()) -> dict[str, 
                 "kind": s.kind,
                 "service": s.service,
                 "part": s.part,
+                "level": s.level,
                 "title": {lang: s.title(lang) for lang in LANGUAGE_CODES},
                 "body": {lang: s.body(lang) for lang in LANGUAGE_CODES},
             }
@@ -563,6 +570,7 @@ class _ImportedSection(TypedDict):
     slug: str
     title: dict[str, str]  # by language
     body: dict[str, str]
+    level: str  # a local section's level on the service map; "" when absent or not a level
 
 
 def adaptation_import(*, partnership: Partnership, data: object, by: User) -> LocalAdaptation:
@@ -587,6 +595,7 @@ def adaptation_import(*, partnership: Partnership, data: object, by: User) -> Lo
                 "slug": str(item["slug"]),
                 "title": {lang: str(item["title"][lang]) for lang in LANGUAGE_CODES},
                 "body": {lang: str(item["body"][lang]) for lang in LANGUAGE_CODES},
+                "level": item["level"] if item.get("level") in InterventionLevel.values else "",
             }
             for item in data.get("sections", [])
         ]
@@ -629,6 +638,7 @@ def adaptation_import(*, partnership: Partnership, data: object, by: User) -> Lo
                     body_nn=item["body"]["nn"],
                     is_local=original is None,
                     after_slug=previous if original is None else "",
+                    level=item["level"],
                 )
                 if original is not None:
                     # The download's text was written against `base`, not the current version.

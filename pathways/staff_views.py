@@ -24,9 +24,10 @@ from .forms import (
     LocalSectionForm,
     PublishForm,
     SectionForm,
+    ServiceSectionForm,
     error_summary,
 )
-from .models import LANGUAGE_CODES, LocalAdaptation, Partnership, Pathway, VersionKind
+from .models import LANGUAGE_CODES, LocalAdaptation, Partnership, Pathway, SectionKind, VersionKind
 from .pages import current_version_of
 from .permissions import AuthenticatedHttpRequest
 from .rendering import render_markdown
@@ -174,12 +175,19 @@ def section_edit(request: AuthenticatedHttpRequest, slug: str, section_slug: str
         "pathway_title": pathway.title(current_language()),
         "cancel_url": reverse("staff:pathway", kwargs={"slug": pathway.slug}),
     }
+    # A service section also has its level in the intervention pyramid (the service map's grouping).
+    fields = (*TEXT_FIELDS, "level") if section.kind == SectionKind.SERVICE else TEXT_FIELDS
+    form_class = ServiceSectionForm if section.kind == SectionKind.SERVICE else SectionForm
     if request.method != "POST":
-        form = SectionForm(initial={name: getattr(section, name) for name in TEXT_FIELDS})
+        form = form_class(initial={name: getattr(section, name) for name in fields})
         return render_page(request, "staff/section_edit.html", context | {"form": form})
 
     def save(cleaned: dict[str, Any]) -> str:
-        section_update(section=section, by=request.user, **{name: cleaned[name] for name in TEXT_FIELDS})
+        section_update(
+            section=section,
+            by=request.user,
+            **{name: cleaned[name] for name in fields if cleaned[name] or name != "level"},
+        )
         messages.success(
             request,
             _("The section “%(title)s” was saved. It will be published with the next version.")
@@ -187,7 +195,7 @@ def section_edit(request: AuthenticatedHttpRequest, slug: str, section_slug: str
         )
         return context["cancel_url"]
 
-    return _section_form_response(request, SectionForm(request.POST), context, save=save)
+    return _section_form_response(request, form_class(request.POST), context, save=save)
 
 
 def _parity_choices(pathway: Pathway) -> list[tuple[str, str]]:
@@ -478,6 +486,7 @@ def adapted_section_edit(
         if is_local:
             assert adapted is not None  # only a saved section is local
             initial["after_slug"] = adapted.after_slug
+            initial["level"] = adapted.level
             return LocalSectionForm(data, initial=initial, after_choices=_after_choices(adaptation), new=False)
         return SectionForm(data, initial=initial, titles_required=False)
 
@@ -491,6 +500,7 @@ def adapted_section_edit(
             by=request.user,
             is_local=is_local,
             after_slug=cleaned.get("after_slug", ""),
+            level=cleaned.get("level", ""),
             **{name: cleaned[name] for name in TEXT_FIELDS},
         )
         messages.success(request, _("The section was saved. Readers see it when you publish a local version."))
@@ -524,6 +534,7 @@ def local_section_new(request: AuthenticatedHttpRequest, partnership_slug: str, 
             by=request.user,
             is_local=True,
             after_slug=cleaned["after_slug"],
+            level=cleaned["level"],
             **{name: cleaned[name] for name in TEXT_FIELDS},
         )
         messages.success(request, _("The local section was added. Readers see it when you publish a local version."))

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import search_views, views
+from . import map_views, search_views, views
 
 app_name = "pathways"
 
@@ -19,6 +19,25 @@ urlpatterns = [
         name="local_version",
     ),
     path("<slug:partnership_slug>/forlop/<slug:slug>/endringer/", views.local_version_changes, name="local_changes"),
+    # The service map (Sammenkart) of a partnership, and the same for each of its municipalities.
+    path("<slug:partnership_slug>/sammenkart/", map_views.service_map, name="service_map"),
+    path("<slug:partnership_slug>/sammenkart/sammenkart.svg", map_views.service_map_svg_view, name="service_map_svg"),
+    path("<slug:partnership_slug>/sammenkart/sammenkart.pdf", map_views.service_map_pdf, name="service_map_pdf"),
+    path(
+        "<slug:partnership_slug>/sammenkart/<slug:municipality_slug>/",
+        map_views.service_map,
+        name="service_map_municipality",
+    ),
+    path(
+        "<slug:partnership_slug>/sammenkart/<slug:municipality_slug>/sammenkart.svg",
+        map_views.service_map_svg_view,
+        name="service_map_municipality_svg",
+    ),
+    path(
+        "<slug:partnership_slug>/sammenkart/<slug:municipality_slug>/sammenkart.pdf",
+        map_views.service_map_pdf,
+        name="service_map_municipality_pdf",
+    ),
 ]
 
 urlpatterns += [path("sok/", search_views.search, name="search")]

@@ -26,6 +26,7 @@ from .models import (
     LANGUAGE_CODES,
     LocalAdaptation,
     LocalVersion,
+    Partnership,
     Pathway,
     SectionKind,
     Service,
@@ -195,6 +196,7 @@ def pathway_index(request: HttpRequest) -> HttpResponse:
         {
             "pathways": [(p, p.title(language), p.current_version) for p in pathways],
             "adaptations": [(a, current_local_version_of(a).title(language)) for a in adaptations],
+            "partnerships": Partnership.objects.all(),  # each with its service map
             **language_context(language, request.path),
         },
     )

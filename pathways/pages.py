@@ -13,6 +13,7 @@ from .models import (
     LANGUAGE_CODES,
     LocalAdaptation,
     LocalVersion,
+    LocalVersionSection,
     Pathway,
     SectionKind,
     Version,
@@ -237,9 +238,25 @@ def local_page(local_version: LocalVersion) -> list[LocalPageSection]:
     many sections there are."""
     found = _local_pages.get(local_version.pk)
     if found is None:
-        common = VersionSection.objects.filter(version_id=local_version.common_version_id)
-        found = _remember(_local_pages, local_version.pk, compose_local_page(common, local_version.sections.all()))
+        remember_local_pages([local_version])
+        found = _local_pages[local_version.pk]
     return found
+
+
+def remember_local_pages(local_versions: Iterable[LocalVersion]) -> None:
+    """Compose and remember the pages of those of `local_versions` not remembered yet: two queries
+    for them all (the service map reads every adaptation of a partnership at once)."""
+    missing = {lv.pk: lv for lv in local_versions if lv.pk not in _local_pages}
+    if not missing:
+        return
+    common: dict[int, list[VersionSection]] = {}
+    for section in VersionSection.objects.filter(version_id__in={lv.common_version_id for lv in missing.values()}):
+        common.setdefault(section.version_id, []).append(section)
+    adapted: dict[int, list[LocalVersionSection]] = {pk: [] for pk in missing}
+    for row in LocalVersionSection.objects.filter(local_version_id__in=missing):
+        adapted[row.local_version_id].append(row)
+    for pk, local_version in missing.items():
+        _remember(_local_pages, pk, compose_local_page(common.get(local_version.common_version_id, []), adapted[pk]))
 
 
 def adapted_sections(local_version: LocalVersion, language: str) -> list[PageSection]:

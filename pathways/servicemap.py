@@ -49,7 +49,7 @@ from .models import (
     SectionKind,
     Service,
 )
-from .pages import PageSection, adapted_sections, common_sections, current_local_version_of
+from .pages import PageSection, adapted_sections, common_sections, current_local_version_of, remember_local_pages
 
 # Changes whenever what the map shows from the same content changes, so that a browser's copy under
 # an old ETag is not taken for the new drawing.
@@ -269,10 +269,10 @@ def _prefix_name(title: str) -> str:
 
 def build_service_map(sources: MapSources, *, language: str, municipality: Municipality | None = None) -> ServiceMap:
     """The map of the sources in one written standard. Two queries: the sections of the current
-    versions, and those of the adaptations."""
+    versions, and those of the adaptations' published local versions (at most two more)."""
     versions = [p.current_version for p in sources.pathways if p.current_version is not None]
     prefetch_related_objects(versions, "sections")
-    prefetch_related_objects(list(sources.adaptations.values()), "sections")
+    remember_local_pages(current_local_version_of(a) for a in sources.adaptations.values())
     partnership = sources.partnership
     service_labels = {value: str(label) for value, label in Service.choices}
     found: dict[tuple[str, str], MapService] = {}

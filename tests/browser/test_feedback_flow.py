@@ -209,8 +209,12 @@ def test_feedback_link_script_under_the_sites_csp(site):
         assert "sitat" not in page.url
         assert page.locator("#id_quote").input_value() == ""
 
-        # Keyboard: the selection in the section, Tab on to its feedback link, Enter.
+        # Keyboard: the selection in the section, Tab on to its feedback link, Enter. The click in
+        # the paragraph first puts the start of Tab's order there, as selecting with the mouse
+        # does (from the top of the page, Tab would pass the header's search box, and focusing a
+        # text field drops the page's selection).
         page.goto(pathway_url)
+        page.locator(f"section#{SECTION} > p:not(.feedback-link)").first.click()
         selected = page.evaluate(SELECT_IN_SECTION, [SECTION, SELECTED])
         _tab_to(page, f"section#{SECTION} .feedback-link a")
         with page.expect_navigation():

@@ -6,7 +6,7 @@ The data is made before Playwright starts (see conftest.py)."""
 import pytest
 
 from pathways.models import Municipality
-from pathways.services import adaptation_create, adaptation_section_save
+from pathways.services import adaptation_create, adaptation_publish, adaptation_section_save
 from tests.browser.conftest import assert_no_serious_axe_violations, chromium
 from tests.pathways.test_servicemap import make_service_pathway
 
@@ -42,6 +42,7 @@ def site(browser_tools, live_server, transactional_db, editor, partnership_a, lo
         body_nb="Ring 555 20 000.",
         body_nn="Ring 555 20 000.",
     )
+    adaptation_publish(adaptation=adaptation, by=local_a, summary_nb="Lokalt.", summary_nn="Lokalt.")
     return live_server.url
 
 
@@ -68,7 +69,7 @@ def test_map_shows_picture_and_table_without_javascript_and_reflows_at_320px(sit
         picture.scroll_into_view_if_needed()
         assert page.evaluate("img => img.complete && img.naturalWidth > 0", picture.element_handle())
         assert "BUPA Vest" in (picture.get_attribute("alt") or "")
-        rows = page.locator(".service-table tbody tr")
+        rows = page.locator(".service-table tbody tr[data-service]")  # one a service; a row heads each level
         assert rows.count() == 7
         assert page.locator(".service-table").get_by_text("Familiens hus").is_visible()
         assert page.get_by_role("link", name="Last ned som PDF (A3)").is_visible()

@@ -401,7 +401,7 @@ def test_the_same_tests_pass_on_the_other_database(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "pytest", __file__, "-q", "-p", "no:cacheprovider", "-x", "-n", "0"],
         cwd=ROOT,
-        env=subprocess_env(DATABASE_URL=None, REDIS_URL=None, VAR_DIR=str(tmp_path), SEARCH_TESTS_NESTED="1"),
+        env=subprocess_env(DATABASE_URL=None, REDIS_URL=None, CI=None, VAR_DIR=str(tmp_path), SEARCH_TESTS_NESTED="1"),
         capture_output=True,
         text=True,
         timeout=300,

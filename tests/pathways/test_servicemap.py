@@ -29,6 +29,7 @@ from pathways.servicemap import contact_lines, municipality_slug
 from pathways.services import (
     adaptation_create,
     adaptation_import,
+    adaptation_publish,
     adaptation_section_save,
     pathway_has_unpublished_changes,
     pathway_publish,
@@ -86,6 +87,11 @@ def make_service_pathway(editor, *, slug="angst", title="Angstplager", parts=1, 
 def _publish(pathway, editor, *, kind=VersionKind.CORRECTION, year=None):
     pathway_publish(pathway=pathway, by=editor, kind=kind, year=year, summary_nb="Endret.", summary_nn="Endra.")
     pathway.refresh_from_db()
+
+
+def _publish_local(adaptation, by):
+    """Readers, and the map, see an adaptation's published local version, never its draft."""
+    adaptation_publish(adaptation=adaptation, by=by, summary_nb="Lokalt.", summary_nn="Lokalt.")
 
 
 @pytest.fixture
@@ -247,7 +253,7 @@ def test_export_carries_the_level_and_import_gives_a_local_section_its_level(ang
 
 
 def test_local_editor_puts_a_local_section_on_the_map_at_a_level(client, angst, partnership_a, local_a):
-    adaptation_create(partnership=partnership_a, pathway=angst, by=local_a)
+    adaptation = adaptation_create(partnership=partnership_a, pathway=angst, by=local_a)
     client.force_login(local_a)
     response = client.post(
         "/nb/redaksjon/vest/forlop/angst/ny-seksjon/",
@@ -265,6 +271,9 @@ def test_local_editor_puts_a_local_section_on_the_map_at_a_level(client, angst, 
     assert response.status_code == 302
     adapted = LocalAdaptation.objects.get(partnership=partnership_a).sections.get(slug="familiens-hus")
     assert adapted.level == "early_help"
+    rows = table_rows(client.get("/nb/vest/sammenkart/").content.decode())
+    assert not any(key == "local-familiens-hus" for key, _level, _name in rows)  # the draft
+    _publish_local(adaptation, local_a)
     rows = table_rows(client.get("/nb/vest/sammenkart/").content.decode())
     assert ("local-familiens-hus", "early_help", "Familiens hus") in rows
 
@@ -319,6 +328,7 @@ def test_map_shows_the_local_name_and_contacts_of_the_partnerships_adaptation(
         body_nn="BUPA tek imot tilvisingar.\n\n- Telefon 555 12 345 (kvardagar 08–15)\n- E-post: bupa@vest.example\n"
         "- [Nettside](https://bupa.vest.example/time)",
     )
+    _publish_local(adaptation, local_a)
     html = client.get("/nb/vest/sammenkart/").content.decode()
     assert ("camhs", "specialised", "BUPA Vest") in table_rows(html)
     assert "Telefon 555 12 345 (hverdager 08–15)" in html
@@ -359,6 +369,7 @@ def test_local_services_of_the_adaptation_appear_at_their_level_and_others_do_no
         body_nb="Tekst.",
         body_nn="Tekst.",
     )
+    _publish_local(adaptation, local_a)
     html = client.get("/nb/vest/sammenkart/").content.decode()
     rows = table_rows(html)
     assert ("local-familiens-hus", "early_help", "Familiens hus") in rows
@@ -381,6 +392,7 @@ def test_the_same_local_service_in_several_pathways_is_one_entry_listing_them(cl
             body_nb="Ring 555 20 000.",
             body_nn="Ring 555 20 000.",
         )
+        _publish_local(adaptation, local_a)
     html = client.get("/nb/vest/sammenkart/").content.decode()
     assert [r for r in table_rows(html) if r[0] == "local-familiens-hus"] == [
         ("local-familiens-hus", "early_help", "Familiens hus")
@@ -445,7 +457,8 @@ def test_only_get_and_head(client, partnership_a):
 
 
 def test_the_local_page_and_the_index_link_to_the_map(client, angst, partnership_a, local_a):
-    adaptation_create(partnership=partnership_a, pathway=angst, by=local_a)
+    adaptation = adaptation_create(partnership=partnership_a, pathway=angst, by=local_a)
+    _publish_local(adaptation, local_a)
     assert 'href="/nb/vest/sammenkart/"' in client.get("/nb/vest/forlop/angst/").content.decode()
     assert 'href="/nn/vest/sammenkart/"' in client.get("/nn/forlop/").content.decode()
 
@@ -488,6 +501,7 @@ def test_table_has_the_same_services_as_the_drawing(client, angst, partnership_a
         body_nb="Tekst.",
         body_nn="Tekst.",
     )
+    _publish_local(adaptation, local_a)
     for language in ("nb", "nn"):
         svg = client.get(f"/{language}/vest/sammenkart/sammenkart.svg").content
         rows = table_rows(client.get(f"/{language}/vest/sammenkart/").content.decode())
@@ -553,6 +567,7 @@ def test_query_count_is_the_same_for_one_service_and_twenty(client, editor, part
         body_nb="Ring 555 00 001.",
         body_nn="Ring 555 00 001.",
     )
+    _publish_local(adaptation, local_a)
     one = _queries(client, url)
     assert len(table_rows(client.get("/nb/vest/sammenkart/").content.decode())) == 1
     # Twenty and more: three pathways of five parts a service, adapted, with twenty local services.
@@ -580,6 +595,7 @@ def test_query_count_is_the_same_for_one_service_and_twenty(client, editor, part
                 body_nb=f"Ring 555 00 {index:03d}.",
                 body_nn=f"Ring 555 00 {index:03d}.",
             )
+        _publish_local(adaptation, local_a)
     twenty = _queries(client, url)
     assert len(table_rows(client.get("/nb/vest/sammenkart/").content.decode())) > 20
     assert one == twenty

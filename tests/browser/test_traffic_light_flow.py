@@ -3,8 +3,10 @@ eierskap"): Stord's municipality contact (`kommune-stord`, of Helse Fonna's part
 lands on the staff home with the sections waiting for a mark, and marks sections of the anxiety
 pathway on one page (the lead green, the GP's assessment yellow with a comment); Fonna's local editor
 (`lokal-fonna`) opens the matrix, sees the marks with their labels, and turns the yellow mark into a
-local override draft in one step. axe-core finds nothing serious or critical on the marking page and
-the matrix; a screenshot of each step is saved in `$VAR_DIR/screenshots/traffic-light/`.
+local override draft in one step, gives it Stord's text, publishes a local version, and the public
+local page shows it. axe-core finds nothing serious or critical on the marking page, the matrix,
+the publish page and the service map; a screenshot of each step is saved in
+`$VAR_DIR/screenshots/traffic-light/`.
 
 Requirements and rules as in tests/browser/conftest.py: the database is read only before and after
 the browser.
@@ -17,7 +19,7 @@ import pytest
 
 from governance.demo import load_demo
 from pathways.demo import DEMO_PASSWORD
-from pathways.models import AdaptedSection, Municipality
+from pathways.models import AdaptedSection, LocalVersion, Municipality
 from tests.browser.conftest import assert_no_serious_axe_violations, chromium
 from trafficlight.models import SectionMark
 
@@ -26,6 +28,10 @@ pytestmark = pytest.mark.browser
 PATHWAY = "angst"
 YELLOW = "fastlege-kartlegging"
 COMMENT = "Stord har ikke kommunepsykolog; fastlegen henviser til helsestasjonen for ungdom."
+LOCAL_TEXT_NB = "I Stord henviser fastlegen til helsestasjonen for ungdom, som har psykolog."
+LOCAL_TEXT_NN = "På Stord tilviser fastlegen til helsestasjonen for ungdom, som har psykolog."
+SUMMARY_NB = "Fastlegens kartlegging tilpasset Stord."
+SUMMARY_NN = "Kartlegginga til fastlegen tilpassa Stord."
 
 
 @pytest.fixture
@@ -47,6 +53,18 @@ def log_in(browser, site: str, username: str):
         page.locator("form[method=post] button[type=submit]").click()
     assert "/logg-inn/" not in page.url, f"{username} could not log in"
     return page
+
+
+def public_text(browser, site: str, screenshot: Path | None = None) -> str:
+    """The main text of Fonna's public local page of the pathway, as an anonymous reader sees it."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    page = context.new_page()
+    response = page.goto(f"{site}/nb/fonna/forlop/{PATHWAY}/")
+    text = page.locator("main").inner_text() if response is not None and response.status == 200 else ""
+    if screenshot is not None:
+        page.screenshot(path=str(screenshot), full_page=True)
+    context.close()
+    return text
 
 
 def submit(page, button) -> int:
@@ -108,7 +126,34 @@ def test_a_municipality_marks_and_the_local_editor_adapts_the_yellow_section(dem
         assert_no_serious_axe_violations(local, "matrix after the override")
         local.screenshot(path=str(shots / "06-matrix-linked.png"), full_page=True)
 
+        # 5. The override gets Fonna's text and is saved: a draft, not yet what readers see.
+        local.goto(f"{site}/nb/redaksjon/fonna/forlop/{PATHWAY}/seksjon/{YELLOW}/")
+        local.fill("#id_body_nb", LOCAL_TEXT_NB)
+        local.fill("#id_body_nn", LOCAL_TEXT_NN)
+        assert submit(local, local.locator("button[name=save]")) == 200
+        assert "Leserne ser det når du publiserer en lokal versjon." in local.locator("ul.messages").inner_text()
+        assert LOCAL_TEXT_NB not in public_text(browser, site)
+
+        # 6. Fonna publishes a local version; the public local page shows the text from then on.
+        local.goto(f"{site}/nb/redaksjon/fonna/forlop/{PATHWAY}/publiser/")
+        assert_no_serious_axe_violations(local, "publish page")
+        local.fill("#id_summary_nb", SUMMARY_NB)
+        local.fill("#id_summary_nn", SUMMARY_NN)
+        local.check("#id_confirm")
+        local.screenshot(path=str(shots / "07-publish.png"), full_page=True)
+        assert submit(local, local.get_by_role("button", name="Publiser den lokale versjonen")) == 200
+        assert "fonna-" in local.locator("ul.messages").inner_text()
+        assert LOCAL_TEXT_NB in public_text(browser, site, shots / "08-public-local-page.png")
+
+        # 7. Fonna's service map, drawn from what is published.
+        local.goto(f"{site}/nb/fonna/sammenkart/")
+        assert_no_serious_axe_violations(local, "service map")
+        local.screenshot(path=str(shots / "09-service-map.png"), full_page=True)
+
     mark = SectionMark.objects.get(municipality=stord, section_slug=YELLOW)
     assert mark.colour == "yellow" and mark.comment == COMMENT and mark.marked_by.username == "kommune-stord"
     override = AdaptedSection.objects.get(adaptation__partnership__slug="fonna", adaptation__pathway__slug=PATHWAY)
     assert mark.override == override and override.slug == YELLOW
+    published = LocalVersion.objects.filter(adaptation=override.adaptation).first()
+    assert published is not None and published.summary_nn == SUMMARY_NN
+    assert published.sections.get(slug=YELLOW).body_nn == LOCAL_TEXT_NN

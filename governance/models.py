@@ -384,6 +384,7 @@ NOTICE_KIND_LABELS = {
     "outcome.quick_fix": _("to the reader: to be corrected"),
     "outcome.published": _("to the reader: published"),
     "outcome.postponed": _("to the reader: postponed"),
+    "traffic_light_reminder": _("reminder to the municipalities to mark the sections"),
 }
 
 

@@ -92,3 +92,10 @@ def test_inactive_contacts_and_other_roles_get_nothing(pathway, vestby, contact_
     contact_vestby.save()
     assert local_a.profile.role == Role.LOCAL_EDITOR
     assert traffic_light_reminders_sweep(now=MONDAY) == {}
+
+
+def test_the_ledger_names_the_reminder_in_words(editor_client, pathway, vestby, contact_vestby):
+    traffic_light_reminders_sweep(now=MONDAY)
+    html = editor_client.get("/nb/redaksjon/varsler/").content.decode()
+    assert "Påminnelse til kommunene om å merke avsnittene" in html
+    assert "traffic_light_reminder</" not in html  # the code stays in the filter's value only

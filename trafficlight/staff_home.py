@@ -1,15 +1,19 @@
-"""What the staff home page (pathways') shows of the traffic-light review: a municipality contact's
-sections waiting for a mark, a pathway at a time, and the local editor's way to the matrices. An
-answer to `pathways.signals.staff_home_tasks`, connected in `TrafficLightConfig.ready`."""
+"""What the staff pages of the layers below show of the traffic-light review: on the staff home
+(pathways'), a municipality contact's sections waiting for a mark, a pathway at a time, and the
+local editor's way to the matrices (`pathways.signals.staff_home_tasks`); on a change proposal's
+page (governance's), the yellow mark it was made of (`governance.signals.proposal_sources`). Both
+connected in `TrafficLightConfig.ready`."""
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from governance.models import ChangeProposal
 from pathways.models import Role
 from pathways.signals import StaffTask
 
+from .models import SectionMark
 from .selectors import waiting_by_pathway
 
 
@@ -57,3 +61,21 @@ def traffic_light_home_tasks(
             )
         )
     return tasks
+
+
+def traffic_light_proposal_sources(
+    sender: object, *, proposal: ChangeProposal, **kwargs: object
+) -> list[tuple[str, str]]:
+    """The yellow marks a local editor made the proposal of, each a link to its row in the matrix.
+    An answer to `governance.signals.proposal_sources` (the proposal page's "Came from")."""
+    links = []
+    for mark in SectionMark.objects.filter(proposal=proposal).select_related("municipality__partnership", "pathway"):
+        text = _("Traffic-light review: %(municipality)s marked the section yellow") % {
+            "municipality": mark.municipality.name
+        }
+        url = reverse(
+            "trafficlight:matrix",
+            kwargs={"partnership_slug": mark.municipality.partnership.slug, "slug": mark.pathway.slug},
+        )
+        links.append((text, f"{url}#seksjon-{mark.section_slug}"))
+    return links

@@ -90,6 +90,12 @@ def test_a_killed_worker_or_beat_is_started_again_and_web_stays_up(run_script, k
     before = len(script.output())
     os.kill(first, signal.SIGKILL)
 
+    # The script's word first: until then the killed process may linger as a zombie, and its pool
+    # children (whose parent then has no command line) would pass for a new main process.
+    exited = f"run.sh: {kind} exited with status"
+    support.wait_until(
+        lambda: exited in script.output()[before:], what=f"run.sh to see the {kind} exit", alive=[script]
+    )
     again = support.wait_until(
         lambda: (pid := _celery_main(script.popen.pid, kind)) and pid != first and pid,
         what=f"a new {kind}",
@@ -97,7 +103,6 @@ def test_a_killed_worker_or_beat_is_started_again_and_web_stays_up(run_script, k
     )
     assert again != first
     assert run_script.request("GET", "/nb/forlop/").status == 200
-    assert f"run.sh: {kind} exited with status" in script.output()
     if kind == "worker":
         support.wait_until(lambda: " ready." in script.output()[before:], what="the new worker to be ready")
     script.check_running()

@@ -128,6 +128,10 @@ class Page(HTMLParser):
     def main(self) -> str:
         return self.find("main")[0].text
 
+    def in_main(self, tag: str) -> list[Element]:
+        """The `tag` elements inside `<main>` (not the header's search box, say)."""
+        return [e for e in self.find(tag) if any(a.tag == "main" for a in e.ancestors())]
+
 
 def page(response) -> Page:
     return Page(response.content.decode())

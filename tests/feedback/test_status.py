@@ -130,14 +130,14 @@ def test_withdrawing_again_is_refused_and_changes_nothing(client, submission):
         already = translation.gettext("You have already withdrawn this feedback.")
     assert response.status_code == 409
     assert already in html.find("div", role="alert")[0].text
-    assert not html.find("button")
+    assert not html.in_main("button")
     after = Submission.objects.select_related("proposal").get(pk=submission.pk)
     assert after.withdrawn_at == withdrawn_at
     assert after.proposal.state == ProposalState.WITHDRAWN
 
     # Opening the confirmation page again says so at once, without a button that can only fail.
     again = page(client.get(withdraw_path(submission)))
-    assert already in again.main and not again.find("button")
+    assert already in again.main and not again.in_main("button")
 
 
 @pytest.mark.parametrize(
@@ -158,7 +158,7 @@ def test_withdrawing_what_has_been_looked_at_is_refused(client, submission, lang
 
     confirm = client.get(withdraw_path(submission, language))
     assert confirm.status_code == 200
-    assert message in page(confirm).main and not page(confirm).find("button")
+    assert message in page(confirm).main and not page(confirm).in_main("button")
 
 
 def test_withdraw_without_csrf_token_is_refused(submission):

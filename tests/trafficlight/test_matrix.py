@@ -91,6 +91,10 @@ def test_a_yellow_mark_becomes_a_change_proposal_that_links_back(client, pathway
     assert ChangeProposal.objects.count() == 1
     html = client.get(matrix_url(partnership_a, pathway)).content.decode()
     assert f'href="/nb/redaksjon/forslag/{proposal.pk}/"' in html
+    # And the proposal's page links back to the mark's row in the matrix.
+    page = client.get(f"/nb/redaksjon/forslag/{proposal.pk}/").content.decode()
+    assert f'href="{matrix_url(partnership_a, pathway)}#seksjon-{GP}"' in page
+    assert f"Trafikklysvurdering: {mark.municipality.name} merket avsnittet gult" in page
 
 
 def test_a_yellow_mark_becomes_a_local_override_draft(client, pathway, partnership_a, local_a, marked):

@@ -34,7 +34,7 @@ from governance.proposals.forms import (
     RedactForm,
     RejectForm,
 )
-from governance.signals import proposal_submitters
+from governance.signals import proposal_sources, proposal_submitters
 from pathways import permissions as pathway_permissions
 from pathways.diffing import has_changes, word_diff
 from pathways.forms import error_summary
@@ -266,6 +266,11 @@ def _page(
         "edit_url": _edit_url(user, proposal),
         "submitter_count": submitter_count,
         "merged": merged,
+        "sources": [
+            link
+            for _receiver, links in proposal_sources.send(sender=ChangeProposal, proposal=proposal)
+            for link in links or ()
+        ],
         "suggestion_chunks": selectors.suggestion_chunks(proposal, current or seen),
         "stale": _stale(proposal, seen, current),
         "actions": actions,

@@ -40,10 +40,9 @@ class PathwayAdmin(VersionAdmin):
     readonly_fields = ["current_version"]
 
 
-@admin.register(models.Version)
-class VersionAdmin_(admin.ModelAdmin):
-    list_display = ["pathway", "number", "kind", "published_at", "published_by"]
-    list_filter = ["pathway", "kind"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the admin shows but never adds, changes or deletes: they are made elsewhere (published
+    versions from the staff pages, traffic-light marks on the marking page)."""
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -55,19 +54,16 @@ class VersionAdmin_(admin.ModelAdmin):
         return False
 
 
+@admin.register(models.Version)
+class VersionAdmin_(ReadOnlyAdmin):
+    list_display = ["pathway", "number", "kind", "published_at", "published_by"]
+    list_filter = ["pathway", "kind"]
+
+
 @admin.register(models.LocalVersion)
-class LocalVersionAdmin(admin.ModelAdmin):
+class LocalVersionAdmin(ReadOnlyAdmin):
     """Published local versions, read-only like the common ones: they are published from the staff
     editor's adaptation page."""
 
     list_display = ["number", "adaptation", "common_version", "published_at", "published_by"]
     list_filter = ["adaptation__partnership"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False

@@ -206,3 +206,15 @@ def test_the_matrix_in_nynorsk(client, pathway, partnership_a, local_a, marked):
     html = as_user(client, local_a).get(matrix_url(partnership_a, pathway).replace("/nb/", "/nn/", 1)).content.decode()
     assert "Grønt: slik han er" in html and "Gult: tilpassast" in html and "Ikkje merkt" in html
     assert "Tilpass lokalt" in html and "Foreslå ei endring" in html
+
+
+def test_the_admin_lists_the_marks_and_cannot_change_them(client, editor, marked):
+    editor.is_staff = editor.is_superuser = True
+    editor.save()
+    as_user(client, editor)
+    listing = client.get("/admin/trafficlight/sectionmark/?colour=yellow")
+    assert listing.status_code == 200 and "Vestby" in listing.content.decode()
+    assert client.get("/admin/trafficlight/sectionmark/add/").status_code == 403
+    mark = marked[GP]
+    assert client.post(f"/admin/trafficlight/sectionmark/{mark.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert SectionMark.objects.filter(pk=mark.pk).exists()

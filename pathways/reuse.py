@@ -10,9 +10,9 @@ import uuid
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from .models import LANGUAGE_CODES, Download, LocalVersion, Pathway, Version
+from .models import LANGUAGE_CODES, Download, DownloadFormat, LocalVersion, Pathway, Version
 
 
 def event_id(version: Version | LocalVersion) -> uuid.UUID:
@@ -90,3 +90,20 @@ def versions_newer_than(pathway: Pathway, version: Version) -> QuerySet[Version]
 def download_record(*, version: Version, format: str) -> Download:
     """That `version` was taken in `format` (DownloadFormat): nothing about who took it."""
     return Download.objects.create(version=version, format=format)
+
+
+def download_counts(pathway: Pathway) -> list[dict]:
+    """Per published version of `pathway`, newest first: how many times it was downloaded, in each
+    format and in all. One query."""
+    versions = pathway.versions.order_by("-year", "-correction").annotate(
+        total=Count("downloads"),
+        **{f"n_{value}": Count("downloads", filter=Q(downloads__format=value)) for value in DownloadFormat.values},
+    )
+    return [
+        {
+            "number": version.number,
+            "total": version.total,
+            "formats": [(label, getattr(version, f"n_{value}")) for value, label in DownloadFormat.choices],
+        }
+        for version in versions
+    ]

@@ -195,7 +195,8 @@ def _conditional(feed: type[Feed], stamp: Callable[..., QuerySet], prefix: str) 
         language = _language(request)
         etag = quote_etag(f"{prefix}-{language}-{newest['last'] or 0}-{newest['count']}")
         latest = newest["latest"]
-        last_modified = latest.timestamp() if latest else None
+        # Whole seconds, as the header has them: a fraction would make every copy look older.
+        last_modified = int(latest.timestamp()) if latest else None
         not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
         if not_modified is not None:
             return not_modified

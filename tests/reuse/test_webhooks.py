@@ -349,4 +349,5 @@ def test_the_ledger_is_the_responsible_editors(client, local_a, pathway, editor)
 
     assert as_user(client, local_a).get("/nb/redaksjon/varsler/webhooker/").status_code == 404
     assert as_user(client, local_a).get(f"/nb/redaksjon/varsler/webhooker/{row.pk}/").status_code == 404
+    client.logout()
     assert client.get("/nb/redaksjon/varsler/webhooker/").status_code == 302  # to the sign-in page

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -41,9 +42,51 @@ def _python(pattern: str) -> str:
     return pattern.removesuffix("$") + r"\Z"
 
 
-@extend_schema_field({"type": "string", "pattern": SLUG_PATTERN, "nullable": True})
-class PartnershipSlugField(serializers.CharField):
+class StrictRegexField(serializers.RegexField):
+    """A string matching `regex`, and only a string: DRF's CharField would take 12 as "12", which
+    the schema (type: string) forbids. With `empty_ok` the empty string is taken as well, as the
+    pattern says (DRF's allow_blank would put a oneOf into the schema that "" matches twice)."""
+
+    empty_ok = False
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        if self.empty_ok and data == "":
+            return ""
+        return super().run_validation(data)
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            raise ValidationError(_("Not a valid string."))
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """true or false, not "true", 1 or "yes" (which DRF takes and the schema forbids)."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            raise ValidationError(_("Must be true or false."))
+        return data
+
+
+@extend_schema_field({"type": "string", "maxLength": URL_MAX_LENGTH, "pattern": URL_PATTERN})
+class UrlField(StrictRegexField):
     pass
+
+
+@extend_schema_field({"type": "string", "pattern": SECRET_PATTERN})
+class SecretField(StrictRegexField):
+    empty_ok = True
+
+
+@extend_schema_field({"type": "string", "nullable": True, "pattern": SLUG_PATTERN})
+class PartnershipSlugField(StrictRegexField):
+    pass
+
+
+@extend_schema_field({"type": "string", "maxLength": DESCRIPTION_MAX_LENGTH, "pattern": r"^[^\x00]*$"})
+class DescriptionField(StrictRegexField):
+    empty_ok = True
 
 
 class WebhookSerializer(serializers.ModelSerializer):
@@ -71,48 +114,33 @@ class WebhookCreatedSerializer(WebhookSerializer):
 
 
 class WebhookCreateSerializer(serializers.Serializer):
-    url = serializers.RegexField(
+    url = UrlField(
         _python(URL_PATTERN),
         max_length=URL_MAX_LENGTH,
         trim_whitespace=False,
         help_text="Where each event is POSTed: http or https, a public host.",
     )
-    secret = serializers.RegexField(
+    secret = SecretField(
         _python(SECRET_PATTERN),
         required=False,
-        allow_blank=True,
         trim_whitespace=False,
         help_text=f"{SECRET_MIN_LENGTH} to {SECRET_MAX_LENGTH} printable characters; leave out to have one made.",
     )
     partnership = PartnershipSlugField(
+        _python(SLUG_PATTERN),
         required=False,
         allow_null=True,
         trim_whitespace=False,
         help_text="A health partnership's slug: only its local versions are sent.",
     )
-    description = serializers.RegexField(
+    description = DescriptionField(
         r"^[^\x00]*\Z",
         max_length=DESCRIPTION_MAX_LENGTH,
         required=False,
-        allow_blank=True,
         trim_whitespace=False,
         help_text="Whose receiver this is, for the editor.",
     )
-    active = serializers.BooleanField(required=False, default=True)
-
-
-def _request_schema() -> dict[str, Any]:
-    return {
-        "type": "object",
-        "properties": {
-            "url": {"type": "string", "maxLength": URL_MAX_LENGTH, "pattern": URL_PATTERN},
-            "secret": {"type": "string", "pattern": SECRET_PATTERN},
-            "partnership": {"type": "string", "nullable": True, "pattern": SLUG_PATTERN},
-            "description": {"type": "string", "maxLength": DESCRIPTION_MAX_LENGTH, "pattern": r"^[^\x00]*$"},
-            "active": {"type": "boolean"},
-        },
-        "required": ["url"],
-    }
+    active = StrictBooleanField(required=False, default=True, help_text="Sent to only while true.")
 
 
 UNAUTHENTICATED = "No valid token or session."
@@ -149,7 +177,7 @@ class WebhookList(StaffAPIMixin, APIView):
         operation_id="webhooks_create",
         summary="Register a receiving URL",
         description="Each published version (common and local) is POSTed to it, signed with the secret.",
-        request={"application/json": _request_schema()},
+        request=WebhookCreateSerializer,
         responses={
             201: OpenApiResponse(WebhookCreatedSerializer, description="Registered; the secret is shown this once."),
             **problem_responses(

@@ -28,7 +28,7 @@ from governance.outbox.webhooks import (
     webhook_subscribe,
     webhook_unsubscribe,
 )
-from governance.proposals.api import BIGINT_MAX, StaffAPIMixin
+from governance.staff_api import BIGINT_MAX, StaffAPIMixin
 from pathways.models import Partnership
 from pathways.problems import SLUG_PATTERN, Problem, problem_responses
 

@@ -100,7 +100,7 @@ def receiving(receiver: Receiver) -> Iterator[Receiver]:
 def post_again(receiver: Receiver, headers: dict[str, str], body: bytes) -> int:
     """POST `body` with the X-Forlop headers of `headers`, as someone replaying a request would."""
     parts = urlsplit(receiver.url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=10)
     kept = {name: value for name, value in headers.items() if name.startswith("X-Forlop-")}
     try:
         connection.request("POST", parts.path, body=body, headers={**kept, "Content-Type": "application/json"})

@@ -32,8 +32,8 @@ from .reuse import (
     absolute,
     event_id,
     local_version_links,
-    previous_local_version,
-    previous_version,
+    previous_local_numbers,
+    previous_numbers,
     version_links,
 )
 
@@ -72,6 +72,18 @@ class _VersionFeed(Feed):
     def author_name(self) -> str:
         return settings.SERVICE_OWNER
 
+    def get_feed(self, obj: Any, request: HttpRequest) -> Any:
+        # The number of the version before each entry, for its diff link: one query for them all.
+        entries = list(self._get_dynamic_attr("items", obj))  # type: ignore[attr-defined]
+        if entries and isinstance(entries[0], LocalVersion):
+            self._previous = previous_local_numbers(entries)
+        else:
+            self._previous = previous_numbers(entries)
+        return super().get_feed(obj, request)
+
+    def _previous_of(self, item: Version | LocalVersion) -> str | None:
+        return self._previous.get(item.pk)
+
     def item_pubdate(self, item: Version | LocalVersion) -> datetime:
         return item.published_at
 
@@ -93,7 +105,7 @@ class _CommonVersionFeed(_VersionFeed):
         return absolute(self._links(item)["changelog"])
 
     def _links(self, item: Version) -> dict[str, str]:
-        return version_links(item, self.lang, previous=previous_version(item))
+        return version_links(item, self.lang, previous=self._previous_of(item))
 
     def item_extra_kwargs(self, item: Version) -> dict[str, Any]:
         links = self._links(item)
@@ -161,7 +173,7 @@ class PartnershipLocalVersionsFeed(_VersionFeed):
         return f"{item.title(self.lang)} {item.number}"
 
     def _links(self, item: LocalVersion) -> dict[str, str]:
-        return local_version_links(item, self.lang, previous=previous_local_version(item))
+        return local_version_links(item, self.lang, previous=self._previous_of(item))
 
     def item_link(self, item: LocalVersion) -> str:
         return absolute(self._links(item)["page"])

@@ -45,29 +45,63 @@ def previous_local_version(local_version: LocalVersion) -> LocalVersion | None:
     )
 
 
+def previous_numbers(versions: list[Version]) -> dict[int, str | None]:
+    """For each of `versions` (by pk), the number of the version of its pathway before it: one
+    query however many (a feed's entries)."""
+    rows = sorted(
+        Version.objects.filter(pathway_id__in={v.pathway_id for v in versions}).values_list(
+            "pk", "pathway_id", "year", "correction"
+        ),
+        key=lambda row: (row[1], row[2], row[3]),
+    )
+    before: dict[int, str | None] = {}
+    for index, (pk, pathway_id, _year, _correction) in enumerate(rows):
+        previous = rows[index - 1] if index and rows[index - 1][1] == pathway_id else None
+        before[pk] = (
+            None if previous is None else (str(previous[2]) if not previous[3] else f"{previous[2]}.{previous[3]}")
+        )
+    return before
+
+
+def previous_local_numbers(local_versions: list[LocalVersion]) -> dict[int, str | None]:
+    """The same for local versions: the number of the adaptation's local version before each."""
+    rows = sorted(
+        LocalVersion.objects.filter(adaptation_id__in={v.adaptation_id for v in local_versions}).values_list(
+            "pk", "adaptation_id", "year", "sequence", "number"
+        ),
+        key=lambda row: (row[1], row[2], row[3]),
+    )
+    before: dict[int, str | None] = {}
+    for index, (pk, adaptation_id, *_rest) in enumerate(rows):
+        previous = rows[index - 1] if index and rows[index - 1][1] == adaptation_id else None
+        before[pk] = None if previous is None else previous[4]
+    return before
+
+
 def _diff_query(previous: str | None, number: str) -> str:
     query = {"fra": previous, "til": number} if previous else {"til": number}
     return "?" + urlencode(query)
 
 
-def version_links(version: Version, language: str, *, previous: Version | None) -> dict[str, str]:
-    """The version's page, its changelog, and the word diff from the version before (relative)."""
+def version_links(version: Version, language: str, *, previous: str | None) -> dict[str, str]:
+    """The version's page, its changelog, and the word diff from the version before (`previous`,
+    its number; None for the first), relative."""
     base = f"/{language}/forlop/{version.pathway.slug}"
     return {
         "page": f"{base}/versjon/{version.number}/",
         "changelog": f"{base}/versjon/{version.number}/endringer/",
-        "diff": f"{base}/endringer/{_diff_query(previous.number if previous else None, version.number)}",
+        "diff": f"{base}/endringer/{_diff_query(previous, version.number)}",
     }
 
 
-def local_version_links(local_version: LocalVersion, language: str, *, previous: LocalVersion | None) -> dict[str, str]:
+def local_version_links(local_version: LocalVersion, language: str, *, previous: str | None) -> dict[str, str]:
     """A local version's page, the adaptation's version history, and the word diff from the one before."""
     adaptation = local_version.adaptation
     base = f"/{language}/{adaptation.partnership.slug}/forlop/{adaptation.pathway.slug}"
     return {
         "page": f"{base}/versjon/{local_version.number}/",
         "history": f"{base}/versjoner/",
-        "diff": f"{base}/endringer/{_diff_query(previous.number if previous else None, local_version.number)}",
+        "diff": f"{base}/endringer/{_diff_query(previous, local_version.number)}",
     }
 
 

@@ -215,6 +215,7 @@ def event_body(version: Version | LocalVersion) -> dict[str, Any]:
     if isinstance(version, LocalVersion):
         adaptation = version.adaptation
         previous_local = previous_local_version(version)
+        previous_local_number = previous_local.number if previous_local else None
         body |= {
             "type": LOCAL_EVENT,
             "pathway": adaptation.pathway.slug,
@@ -222,12 +223,13 @@ def event_body(version: Version | LocalVersion) -> dict[str, Any]:
             "version": version.number,
             "common_version": version.common_version.number,
         }
-        links = both_languages(lambda language: local_version_links(version, language, previous=previous_local))
+        links = both_languages(lambda language: local_version_links(version, language, previous=previous_local_number))
         feed_path = f"/{adaptation.partnership.slug}/forlop/feed/"
     else:
         previous = previous_version(version)
+        previous_number = previous.number if previous else None
         body |= {"type": COMMON_EVENT, "pathway": version.pathway.slug, "version": version.number}
-        links = both_languages(lambda language: version_links(version, language, previous=previous))
+        links = both_languages(lambda language: version_links(version, language, previous=previous_number))
         feed_path = f"/forlop/{version.pathway.slug}/feed/"
     urls: dict[str, Any] = {
         **links,

@@ -9,6 +9,7 @@ from django.utils.http import http_date
 from pathways.reuse import event_id
 from tests.factories import make_pathway
 from tests.local.conftest import publish
+from tests.reuse.conftest import correct
 
 pytestmark = pytest.mark.django_db
 
@@ -122,3 +123,21 @@ def test_the_local_page_names_the_partnerships_feed(client, adaptation, local_a)
     head = client.get("/nb/vest/forlop/angst/").content.decode().split("</head>")[0]
 
     assert 'type="application/atom+xml" href="/nb/vest/forlop/feed/"' in head
+
+
+def test_a_feed_takes_the_same_queries_however_many_entries(client, corrected, editor, django_assert_num_queries):
+    client.get("/nb/forlop/feed/")  # warm the per-process caches
+    # CurrentPageMiddleware looking for a pathway called "feed" (the URL has the shape of a page),
+    # the feed's date (ETag), its entries (twice: for the diff links, then for the feed) and the
+    # numbers of the versions before them.
+    with django_assert_num_queries(5) as few:
+        client.get("/nb/forlop/feed/")
+    for _ in range(3):
+        correct(corrected, editor)
+    make_pathway(editor=editor, slug="autisme")
+
+    with django_assert_num_queries(len(few.captured_queries)):
+        feed = parsed(client.get("/nb/forlop/feed/"))
+
+    assert len(feed.entries) == 6
+    assert {link.rel: link.href for link in feed.entries[1].links}["related"].endswith("?fra=2026.3&til=2026.4")

@@ -298,7 +298,8 @@ class VersionDetail(APIView):
             not_modified = HttpResponseNotModified()
             not_modified["ETag"] = etag
             return not_modified
-        download_record(version=version, format=DownloadFormat.API)
+        if request.method == "GET":  # a HEAD takes nothing away
+            download_record(version=version, format=DownloadFormat.API)
         response = Response(VersionDetailSerializer(version).data)
         response["ETag"] = etag
         response["Last-Modified"] = http_date(version.published_at.timestamp())

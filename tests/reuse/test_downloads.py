@@ -122,3 +122,9 @@ def test_the_editor_sees_downloads_per_version_on_the_pathway_page(client, corre
     assert '<th scope="col">JSON-API-et</th>' in html
     # A local editor cannot see the common pathway's staff page at all.
     assert as_user(client, local_a).get("/nb/redaksjon/forlop/angst/").status_code == 404
+
+
+def test_a_head_of_a_whole_version_is_not_counted(client, corrected):
+    assert client.head("/api/v1/pathways/angst/versions/2026/").status_code == 200
+
+    assert Download.objects.count() == 0

@@ -421,3 +421,14 @@ NOTIFICATION_CLAIM_STALE_SECONDS = env_int(
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8, minimum=1)
 NOTIFICATION_RETRY_SECONDS = env_int("NOTIFICATION_RETRY_SECONDS", 30, minimum=1)
 NOTIFICATION_RETRY_MAX_SECONDS = env_int("NOTIFICATION_RETRY_MAX_SECONDS", 1800, minimum=1)
+
+# Webhooks (governance.outbox.webhooks): each published version is POSTed, signed, to every active
+# subscription. Attempts, backoff and the stale claim work as for e-mail notices (the same code,
+# governance.outbox.delivery), with settings of their own. A receiver has WEBHOOK_TIMEOUT_SECONDS to
+# answer. Only http(s) URLs to public addresses are taken, unless WEBHOOK_ALLOW_PRIVATE (for tests
+# and a receiver on the same private network): then localhost and private addresses are allowed too.
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+WEBHOOK_RETRY_SECONDS = env_int("WEBHOOK_RETRY_SECONDS", 60, minimum=1)
+WEBHOOK_RETRY_MAX_SECONDS = env_int("WEBHOOK_RETRY_MAX_SECONDS", 1800, minimum=1)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1)
+WEBHOOK_ALLOW_PRIVATE = env_bool("WEBHOOK_ALLOW_PRIVATE", False)

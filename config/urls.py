@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from accounts import views as account_views
 from config import views
+from governance.outbox import urls as outbox_urls
 from governance.proposals import urls as proposal_urls
 from governance.rounds import urls as round_urls
 from pathways import views as pathway_views
@@ -16,6 +17,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/feedback/", include("feedback.api_urls")),
     path("api/v1/proposals/", include(proposal_urls.api_urlpatterns)),
+    path("api/v1/webhooks/", include(outbox_urls.api_urlpatterns)),
     path("api/v1/", include("pathways.api_urls")),
     path("admin/", admin.site.urls),
     # Outside the language prefix: one redirect URI per provider to register, whatever the language.

@@ -762,3 +762,99 @@ class BouncingAddress(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+# --- Webhooks: other sites told of each published version ---------------------------------------
+#
+# A `WebhookSubscription` is a receiving URL the responsible editor has registered; each published
+# version (common or local) writes one `WebhookDelivery` per active subscription in the publishing
+# transaction (the outbox, as `Notification` is for e-mail), and a worker POSTs it, signed. Every
+# try is a `WebhookAttempt`, which the delivery ledger shows. See governance.outbox.webhooks.
+
+
+class WebhookSubscription(models.Model):
+    url = models.URLField(_("URL"), max_length=500, unique=True)
+    # Signs each delivery (X-Forlop-Signature); shown once when it is made, never again.
+    secret = models.CharField(_("secret"), max_length=128)
+    active = models.BooleanField(_("active"), default=True)
+    # Only the local versions of this partnership; without one, every published version.
+    partnership = models.ForeignKey(
+        Partnership,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("health partnership"),
+        help_text=_("Only this partnership's local versions. Leave empty for every published version."),
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+
+    class Meta:
+        ordering = ["url"]
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class WebhookDelivery(models.Model):
+    """One event for one subscription. `event_id` is the event's (the same for every subscription,
+    sent as X-Forlop-Event-Id so that a receiver can drop a repeat); `body` is the JSON sent, frozen
+    when the version was published. The status, attempts and claim work as a `Notification`'s."""
+
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("subscription")
+    )
+    event_id = models.UUIDField(_("event id"))
+    event_type = models.CharField(_("event"), max_length=50)
+    body = models.TextField()
+    status = models.CharField(
+        _("status"), max_length=20, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.CharField(_("last error"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    retry_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "event_id"], name="webhookdelivery_once_per_event")
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="webhookdelivery_status_age")]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} #{self.pk} ({self.status})"
+
+
+class WebhookAttempt(models.Model):
+    """One POST of a delivery: when, what the receiver answered (or the error), and when the next
+    try is due if there is one."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempt_log")
+    started_at = models.DateTimeField(_("time"))
+    status_code = models.PositiveIntegerField(_("status code"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=200, blank=True)
+    retry_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "pk"]
+        verbose_name = _("webhook attempt")
+        verbose_name_plural = _("webhook attempts")
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} {self.started_at:%Y-%m-%d %H:%M:%S} {self.status_code or self.error}"

@@ -131,3 +131,7 @@ def can_comment_in_round(user, review_round) -> bool:
 # The ledger of e-mail notices lists readers' and staff members' addresses: the responsible editor's.
 
 can_view_ledger = is_responsible_editor
+
+# Webhook subscriptions send every published version to other sites, and the delivery ledger shows
+# their URLs: the responsible editor's, as the notification ledger is.
+can_manage_webhooks = is_responsible_editor

@@ -5,13 +5,16 @@ from the draft."""
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpResponseNotModified
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import http_date, quote_etag
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiParameter,
+    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -22,7 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .models import LANGUAGE_CODES, Pathway, Version, VersionKind, VersionSection
+from .models import LANGUAGE_CODES, DownloadFormat, Pathway, Version, VersionKind, VersionSection
 from .pages import current_version_of, version_by_number
 from .problems import (
     SLUG_PATTERN,
@@ -32,6 +35,7 @@ from .problems import (
     problem_responses,
     query_value,
 )
+from .reuse import download_record, versions_newer_than
 from .views import _section_diffs
 
 # --- Serializers -------------------------------------------------------------------------------
@@ -158,6 +162,15 @@ class DiffSerializer(serializers.Serializer):
 # --- Views -------------------------------------------------------------------------------------
 
 NOT_FOUND = "No published pathway with that slug, or no such version of it."
+# The answer's headers of a version (drf-spectacular declares response headers as parameters).
+VERSION_HEADERS = [
+    OpenApiParameter(
+        "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 304], description="Names this version."
+    ),
+    OpenApiParameter(
+        "Last-Modified", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200], description="When it was published."
+    ),
+]
 PAGE_REFUSED = "`limit` or `offset` out of bounds, not a whole number, or given twice."
 SLUG = OpenApiParameter(
     "slug",
@@ -246,17 +259,97 @@ class VersionList(generics.ListAPIView):
         return pathway.versions.order_by("-year", "-correction")
 
 
+def version_etag(version: Version) -> str:
+    """A published version never changes: its id names its content."""
+    return quote_etag(f"api-v{version.pk}")
+
+
 class VersionDetail(APIView):
     @extend_schema(
         tags=["pathways"],
         operation_id="pathway_version_retrieve",
         summary="One published version of a pathway with its sections",
-        parameters=[SLUG, NUMBER],
-        responses={200: VersionDetailSerializer, **problem_responses(s404=NOT_FOUND)},
+        description=(
+            "A version never changes, so the answer carries an `ETag`: send it back as `If-None-Match` "
+            "and the answer is 304 with no body. Each 200 is counted as a download of this version "
+            "(no personal data is kept)."
+        ),
+        parameters=[
+            SLUG,
+            NUMBER,
+            OpenApiParameter(
+                "If-None-Match",
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                description="The ETag of an earlier answer.",
+            ),
+            *VERSION_HEADERS,
+        ],
+        responses={
+            200: OpenApiResponse(VersionDetailSerializer, description="The version."),
+            304: OpenApiResponse(description="Not modified: the copy the caller has is this version."),
+            **problem_responses(s404=NOT_FOUND),
+        },
     )
-    def get(self, request: Request, slug: str, number: str) -> Response:
+    def get(self, request: Request, slug: str, number: str) -> Response | HttpResponseNotModified:
         version = _version_or_404(_pathway_or_404(slug), number)
-        return Response(VersionDetailSerializer(version).data)
+        etag = version_etag(version)
+        if etag in [tag.strip() for tag in request.META.get("HTTP_IF_NONE_MATCH", "").split(",")]:
+            not_modified = HttpResponseNotModified()
+            not_modified["ETag"] = etag
+            return not_modified
+        if request.method == "GET":  # a HEAD takes nothing away
+            download_record(version=version, format=DownloadFormat.API)
+        response = Response(VersionDetailSerializer(version).data)
+        response["ETag"] = etag
+        response["Last-Modified"] = http_date(version.published_at.timestamp())
+        return response
+
+
+class BehindSerializer(serializers.Serializer):
+    version = serializers.CharField(help_text="The version the caller has.")
+    current = serializers.CharField(help_text="The pathway's current version.")
+    behind = serializers.IntegerField(help_text="How many published versions are newer than the caller's.")
+    newer = VersionSerializer(many=True, help_text="Those versions, oldest first.")
+
+
+class VersionsBehind(APIView):
+    @extend_schema(
+        tags=["pathways"],
+        operation_id="pathway_versions_behind",
+        summary="How many versions a copy of a version is behind",
+        description="For a site that copied a version: the published versions that have come since.",
+        parameters=[
+            SLUG,
+            OpenApiParameter(
+                "version",
+                {"type": "string", "pattern": VERSION_NUMBER_PATTERN},
+                required=True,
+                description='The version the caller has: "2026" or "2026.1".',
+            ),
+        ],
+        responses={
+            200: BehindSerializer,
+            **problem_responses(
+                s400="`version` missing, malformed, or given twice.",
+                s404=NOT_FOUND,
+            ),
+        },
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        number = query_value(request, "version", pattern=VERSION_NUMBER)
+        if number is None:
+            raise ValidationError({"version": [_("This field is required.")]})
+        pathway = _pathway_or_404(slug)
+        version = _version_or_404(pathway, number)
+        newer = list(versions_newer_than(pathway, version))
+        data = {
+            "version": version.number,
+            "current": current_version_of(pathway).number,
+            "behind": len(newer),
+            "newer": newer,
+        }
+        return Response(BehindSerializer(data).data)
 
 
 class VersionDiff(APIView):

@@ -10,4 +10,5 @@ urlpatterns = [
     path("pathways/<slug:slug>/versions/", api.VersionList.as_view(), name="api-version-list"),
     path("pathways/<slug:slug>/versions/<str:number>/", api.VersionDetail.as_view(), name="api-version-detail"),
     path("pathways/<slug:slug>/diff/", api.VersionDiff.as_view(), name="api-pathway-diff"),
+    path("pathways/<slug:slug>/behind/", api.VersionsBehind.as_view(), name="api-pathway-behind"),
 ]

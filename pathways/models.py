@@ -575,3 +575,27 @@ class SearchEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.slug} ({self.language})"
+
+
+class DownloadFormat(models.TextChoices):
+    JSON = "json", _("JSON")
+    MARKDOWN = "md", _("Markdown")
+    API = "api", _("the JSON API")
+
+
+class Download(models.Model):
+    """That a version was taken, and how: the download page's file or the API's whole version. No
+    personal data (no address, no user, no IP): it counts which versions copies were made of, so
+    the responsible editor knows how many copies of an old version may be out there."""
+
+    version = models.ForeignKey(Version, on_delete=models.CASCADE, related_name="downloads")
+    format = models.CharField(_("format"), max_length=10, choices=DownloadFormat.choices)
+    created_at = models.DateTimeField(_("downloaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("download")
+        verbose_name_plural = _("downloads")
+        indexes = [models.Index(fields=["version", "format"], name="download_version_format")]
+
+    def __str__(self) -> str:
+        return f"{self.version_id} {self.format}"

@@ -31,6 +31,7 @@ from .models import LANGUAGE_CODES, LocalAdaptation, Partnership, Pathway, Secti
 from .pages import current_version_of
 from .permissions import AuthenticatedHttpRequest
 from .rendering import render_markdown
+from .reuse import download_counts
 from .services import (
     ImportRefused,
     PublishRefused,
@@ -161,6 +162,7 @@ def pathway(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
             "title": pathway.title(language),
             "sections": [(s, s.title(language)) for s in pathway.sections.filter(retired=False)],
             "unpublished": pathway_has_unpublished_changes(pathway),
+            "downloads": download_counts(pathway),
         },
     )
 

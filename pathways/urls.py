@@ -1,16 +1,20 @@
 from django.urls import path
 
-from . import map_views, search_views, views
+from . import feeds, map_views, search_views, views
 
 app_name = "pathways"
 
 urlpatterns = [
     path("forlop/", views.pathway_index, name="index"),
+    # The Atom feeds come before the routes they would otherwise match as a slug.
+    path("forlop/feed/", feeds.all_versions_feed, name="feed"),
+    path("forlop/<slug:slug>/feed/", feeds.pathway_versions_feed, name="pathway_feed"),
     path("forlop/<slug:slug>/", views.pathway_detail, name="detail"),
     path("forlop/<slug:slug>/versjoner/", views.version_history, name="history"),
     path("forlop/<slug:slug>/versjon/<str:number>/", views.version_detail, name="version"),
     path("forlop/<slug:slug>/endringer/", views.version_changes, name="changes"),
     path("forlop/<slug:slug>/last-ned/", views.pathway_download, name="download"),
+    path("<slug:partnership_slug>/forlop/feed/", feeds.partnership_local_versions_feed, name="local_feed"),
     path("<slug:partnership_slug>/forlop/<slug:slug>/", views.adaptation_detail, name="adaptation"),
     path("<slug:partnership_slug>/forlop/<slug:slug>/versjoner/", views.local_version_history, name="local_history"),
     path(

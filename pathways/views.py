@@ -24,6 +24,7 @@ from django.views.decorators.http import require_safe
 from .diffing import has_changes, word_diff
 from .models import (
     LANGUAGE_CODES,
+    DownloadFormat,
     LocalAdaptation,
     LocalVersion,
     Partnership,
@@ -48,6 +49,7 @@ from .pages import (
     version_by_number,
 )
 from .problems import api_problem_response, is_api_request
+from .reuse import download_record, versions_newer_than
 from .services import version_export, version_export_markdown
 
 
@@ -480,6 +482,8 @@ def pathway_download(request: HttpRequest, slug: str) -> HttpResponse:
     if fmt and any(slug not in known for slug in chosen):
         raise Http404
     filename = f"{pathway.slug}-{version.number}"
+    if fmt in DownloadFormat.values and fmt != DownloadFormat.API:
+        download_record(version=version, format=fmt)
     if fmt == "json":
         response = HttpResponse(
             json.dumps(version_export(version, slugs=chosen), ensure_ascii=False, indent=2),
@@ -504,6 +508,7 @@ def pathway_download(request: HttpRequest, slug: str) -> HttpResponse:
             "version": version,
             "title": version.title(language),
             "sections": [(s.slug, s.title(language)) for s in version.sections.all()],
+            "newer": list(versions_newer_than(pathway, version)),
             **language_context(language, request.get_full_path()),
         },
     )

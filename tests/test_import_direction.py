@@ -17,6 +17,7 @@ APPS = ("config", "workers", "feedback", "trafficlight", "accounts", "governance
 AREAS = (
     "config",
     "governance.apps",
+    "governance.admin",
     "workers",
     "feedback",
     "trafficlight",
@@ -45,6 +46,8 @@ ALLOWED = {
     "accounts": {"pathways"},
     # The app's wiring (AppConfig.ready connects the rooms' receivers) may name its rooms.
     "governance.apps": {"governance.rounds", "governance.proposals", "governance.outbox", "governance", "pathways"},
+    # The admin (Django finds it only as governance.admin) makes subscriptions through the outbox's service.
+    "governance.admin": {"governance.outbox", "governance", "pathways"},
     "governance.rounds": {"governance.proposals", "governance.outbox", "governance", "pathways"},
     "governance.proposals": {"governance.outbox", "governance", "pathways"},
     "governance.outbox": {"governance", "pathways"},

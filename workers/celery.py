@@ -37,6 +37,7 @@ def _configure_filesystem_broker(sender: Celery, **kwargs: object) -> None:
 # Beat runs in UTC and only ticks; what is due is decided by the tasks from the database.
 app.conf.beat_schedule = {
     "requeue-notifications": {"task": "workers.requeue_notifications", "schedule": 60.0},
+    "requeue-webhooks": {"task": "workers.requeue_webhooks", "schedule": 60.0},
     "apply-retention": {"task": "workers.apply_retention", "schedule": 6 * 60 * 60.0},
     # On the quarter hour, so 07:00 in Oslo (05:00 UTC in summer, 06:00 UTC in winter) is a tick.
     # A tick that waited for a worker longer than the interval expires: the next one does its work.

@@ -4,7 +4,9 @@ from celery import Task, shared_task
 from django.conf import settings
 
 from feedback.services import feedback_retention
-from governance.outbox.notifications import DeliveryDeferred, notification_send, notifications_requeue
+from governance.outbox.delivery import DeliveryDeferred
+from governance.outbox.notifications import notification_send, notifications_requeue
+from governance.outbox.webhooks import webhook_send, webhooks_requeue
 
 
 @shared_task(name="workers.ping")
@@ -42,6 +44,30 @@ def send_notification(self: Task, notification_id: int) -> bool:
 def requeue_notifications() -> int:
     """Beat, every minute: hand over what still waits, release claims of workers that died."""
     return notifications_requeue()
+
+
+@shared_task(
+    bind=True,
+    name="workers.send_webhook",
+    max_retries=None,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    time_limit=SEND_TIME_LIMIT,
+)
+def send_webhook(self: Task, delivery_id: int) -> bool:
+    """POST one webhook delivery, the same way as `send_notification` sends a notice: the row
+    counts the attempts (WEBHOOK_MAX_ATTEMPTS), a temporary failure retries after the service's
+    wait (WEBHOOK_RETRY_SECONDS doubled, jittered)."""
+    try:
+        return webhook_send(delivery_id)
+    except DeliveryDeferred as deferred:
+        raise self.retry(countdown=deferred.countdown) from deferred
+
+
+@shared_task(name="workers.requeue_webhooks")
+def requeue_webhooks() -> int:
+    """Beat, every minute: hand over webhook deliveries that still wait."""
+    return webhooks_requeue()
 
 
 @shared_task(name="workers.apply_retention")

@@ -28,7 +28,6 @@ import hashlib
 import hmac
 import json
 import logging
-import random
 import smtplib
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -38,12 +37,13 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from governance.models import BouncingAddress, Notification, NotificationStatus
+from governance.outbox import delivery
+from governance.outbox.delivery import DeliveryDeferred
 from pathways.services import Refused
 
 logger = logging.getLogger(__name__)
@@ -265,28 +265,12 @@ def notification_hand_over(pk: int) -> bool:
         return False
 
 
-def _stale_before(now) -> object:
-    return now - timedelta(seconds=settings.NOTIFICATION_CLAIM_STALE_SECONDS)
-
-
 def notifications_requeue(*, now=None, limit: int = 500) -> int:
     """Hand over again what is still waiting a minute after it was queued (or a minute after its
     retry was due: the retry's task was lost), and release claims left by a worker that died
     mid-send. A claim left on the last attempt fails the notice instead, so a notice that kills
     every worker that sends it is not tried for ever."""
-    now = now or timezone.now()
-    stale = Notification.objects.filter(status=NotificationStatus.SENDING, claimed_at__lt=_stale_before(now))
-    stale.filter(attempts__gte=settings.NOTIFICATION_MAX_ATTEMPTS).update(
-        status=NotificationStatus.FAILED, last_error="the worker was lost while sending, on every attempt"
-    )
-    stale.update(status=NotificationStatus.PENDING)
-    grace = now - timedelta(minutes=1)
-    waiting = list(
-        Notification.objects.filter(status=NotificationStatus.PENDING, created_at__lt=grace)
-        .filter(Q(retry_at__isnull=True) | Q(retry_at__lt=grace))
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+    waiting = delivery.waiting_rows(Notification, limits(), now=now, limit=limit)
     for pk in waiting:
         notification_hand_over(pk)
     return len(waiting)
@@ -354,23 +338,21 @@ def classify_failure(error: BaseException) -> Failure:
     return Failure(f"{type(error).__name__}: {error}", temporary=False)
 
 
+def limits() -> delivery.Limits:
+    """The outbox's limits, read from the settings on each use (tests change them)."""
+    return delivery.Limits(
+        max_attempts=settings.NOTIFICATION_MAX_ATTEMPTS,
+        retry_seconds=settings.NOTIFICATION_RETRY_SECONDS,
+        retry_max_seconds=settings.NOTIFICATION_RETRY_MAX_SECONDS,
+        claim_stale_seconds=settings.NOTIFICATION_CLAIM_STALE_SECONDS,
+    )
+
+
 def retry_countdown(attempts: int) -> float:
     """Seconds to wait after the `attempts`-th attempt failed: NOTIFICATION_RETRY_SECONDS doubled
     each time, at most NOTIFICATION_RETRY_MAX_SECONDS and never more than half the broker's
-    visibility timeout (a task waiting longer would be handed to a second worker meanwhile), with
-    jitter (between half and all of it) so that many notices failing together do not come back
-    together."""
-    cap = min(settings.NOTIFICATION_RETRY_MAX_SECONDS, settings.CELERY_VISIBILITY_TIMEOUT / 2)
-    ceiling = min(cap, settings.NOTIFICATION_RETRY_SECONDS * 2 ** max(0, attempts - 1))
-    return random.uniform(ceiling / 2, ceiling)
-
-
-class DeliveryDeferred(Exception):
-    """A temporary failure: the notice is back to `pending`; try again in `countdown` seconds."""
-
-    def __init__(self, reason: str, countdown: float):
-        super().__init__(reason)
-        self.countdown = countdown
+    visibility timeout, with jitter (governance.outbox.delivery.retry_countdown)."""
+    return delivery.retry_countdown(attempts, limits())
 
 
 def _without_address(text: str, address: str) -> str:
@@ -382,41 +364,18 @@ def _without_address(text: str, address: str) -> str:
 
 def _release(pk: int, claimed_at, **fields) -> bool:
     """Write the outcome of an attempt, if this caller still holds the claim."""
-    return bool(
-        Notification.objects.filter(pk=pk, status=NotificationStatus.SENDING, claimed_at=claimed_at).update(**fields)
-    )
+    return delivery.release(Notification, pk, claimed_at, **fields)
 
 
 def notification_claim(pk: int, *, now=None) -> Notification | None:
     """Claim a notice for sending: one UPDATE that only one caller can win. A pending notice is
     claimed; so is one whose claim is stale (its worker died mid-send). A notice that has had all
     its attempts is not. Returns the claimed row, or None when someone else has it or it is done."""
-    now = now or timezone.now()
-    claimed = (
-        Notification.objects.filter(pk=pk, attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS)
-        .filter(
-            Q(status=NotificationStatus.PENDING)
-            | Q(status=NotificationStatus.SENDING, claimed_at__lt=_stale_before(now))
-        )
-        .update(status=NotificationStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1, retry_at=None)
-    )
-    if not claimed:
-        return None
-    return Notification.objects.get(pk=pk)
+    return delivery.claim(Notification, pk, limits(), now=now)
 
 
 def _claim_held(pk: int, now) -> float | None:
-    """Seconds until someone else's claim on the notice goes stale, or None when it is not being
-    sent (it was sent, it failed, or it waits for a retry of its own)."""
-    claimed_at = (
-        Notification.objects.filter(pk=pk, status=NotificationStatus.SENDING)
-        .values_list("claimed_at", flat=True)
-        .first()
-    )
-    if claimed_at is None:
-        return None
-    stale_at = claimed_at + timedelta(seconds=settings.NOTIFICATION_CLAIM_STALE_SECONDS)
-    return min(max(1.0, (stale_at - now).total_seconds() + 1), settings.CELERY_VISIBILITY_TIMEOUT / 2)
+    return delivery.claim_held(Notification, pk, limits(), now)
 
 
 def notification_send(pk: int) -> bool:

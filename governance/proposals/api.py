@@ -13,22 +13,19 @@ Text that may contain personal data and has not been redacted is not sent: the s
 are null and `text_withheld` is true until a triager has redacted it.
 """
 
-from collections.abc import Sequence
 from contextlib import suppress
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
-from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from drf_spectacular.drainage import set_override
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
-from rest_framework.authentication import BaseAuthentication, SessionAuthentication, TokenAuthentication
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import JSONParser
-from rest_framework.permissions import BasePermission, IsAuthenticated, OperandHolder, SingleOperandHolder
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -36,6 +33,7 @@ from rest_framework.views import APIView
 from governance.models import ChangeProposal, ProposalKind, ProposalSource, ProposalState, RejectReason
 from governance.proposals.selectors import proposal_or_404, proposals_visible_to, text_is_hidden
 from governance.proposals.services import NotPermitted, TransitionRefused, proposal_merge, proposal_transition
+from governance.staff_api import BIGINT_MAX, StaffAPIMixin
 from pathways.models import LANGUAGE_CODES, LocalAdaptation, Partnership, Pathway, Version
 from pathways.pages import version_by_number
 from pathways.problems import (
@@ -76,7 +74,6 @@ TRANSITION_FIELDS: dict[str, dict[str, bool]] = {
 }
 ARGUMENT_FIELDS = ("comment", "reason", "other", "version", "adaptation")
 COMMENT_MAX_LENGTH = ChangeProposal._meta.get_field("decision_comment").max_length
-BIGINT_MAX = 2**63 - 1
 
 
 def staff_actions(proposal: ChangeProposal, user) -> list[str]:
@@ -362,20 +359,6 @@ class ProposalPagination(CursorPagination):
         ]
 
 
-class StaffAPIMixin:
-    # A per-user token or the staff session; the token first, so that a caller with neither gets
-    # 401 with `WWW-Authenticate: Token` (DRF answers as the first authentication class would).
-    # Nothing is cached on the way: the answers hold submitters' text.
-    authentication_classes: Sequence[type[BaseAuthentication]] = [TokenAuthentication, SessionAuthentication]
-    # Typed as APIView types it: the views that mix this in inherit both.
-    permission_classes: Sequence[type[BasePermission] | OperandHolder | SingleOperandHolder] = [IsAuthenticated]
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        add_never_cache_headers(response)
-        return response
-
-
 ID = OpenApiParameter(
     "id",
     {"type": "integer", "minimum": 1, "maximum": BIGINT_MAX},
@@ -447,8 +430,20 @@ class ProposalDetail(StaffAPIMixin, APIView):
         return Response(ProposalSerializer(proposal, context={"request": request}).data)
 
 
+class BodyRequiredSchema(AutoSchema):
+    """drf-spectacular leaves a request body given as a plain schema (the transitions' oneOf) optional;
+    the view refuses a POST without one (400), so the schema says it is required."""
+
+    def _get_request_body(self, direction: str = "request") -> dict | None:
+        body = super()._get_request_body(direction)
+        if body is not None:
+            body["required"] = True
+        return body
+
+
 class ProposalTransition(StaffAPIMixin, APIView):
     parser_classes = [JSONParser]
+    schema = BodyRequiredSchema()
 
     @extend_schema(
         tags=["proposals"],

@@ -6,8 +6,8 @@ method, 401 when the credentials are left out.
 
 It runs through the WSGI application in this process (the test database, the test transaction), with
 a fixed seed, derandomized, and a fixed number of examples per operation, so CI sees the same
-requests every time. The proposals API is called with the editor's token (authenticated), the rest
-without (anonymous); schemathesis also calls the proposals API without the token.
+requests every time. The proposals and webhooks APIs are called with the editor's token
+(authenticated), the rest without (anonymous); schemathesis also calls them without the token.
 """
 
 import pytest
@@ -75,6 +75,6 @@ def published_data(db, pathway, editor, partnership_a, settings):
 @schema.parametrize()
 def test_api_keeps_its_schema(case):
     headers = {}
-    if case.path.startswith("/api/v1/proposals/"):
+    if case.path.startswith(("/api/v1/proposals/", "/api/v1/webhooks/")):
         headers["Authorization"] = f"Token {Token.objects.get(user__username='editor').key}"
     case.call_and_validate(headers=headers)

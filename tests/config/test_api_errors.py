@@ -191,11 +191,15 @@ def test_every_operation_documents_its_errors_as_problems(client):
         ("/api/v1/pathways/{slug}/versions/", "get"): {"400", "404"},
         ("/api/v1/pathways/{slug}/versions/{number}/", "get"): {"404"},
         ("/api/v1/pathways/{slug}/diff/", "get"): {"400", "404"},
+        ("/api/v1/pathways/{slug}/behind/", "get"): {"400", "404"},
         ("/api/v1/feedback/", "post"): {"400", "409", "413", "429"},
         ("/api/v1/feedback/{token}/", "get"): {"400", "404"},
         ("/api/v1/proposals/", "get"): {"400", "401", "404"},
         ("/api/v1/proposals/{id}/", "get"): {"401", "404"},
         ("/api/v1/proposals/{id}/transitions/", "post"): {"400", "401", "403", "404", "409", "415"},
+        ("/api/v1/webhooks/", "get"): {"401", "403"},
+        ("/api/v1/webhooks/", "post"): {"400", "401", "403", "409", "415"},
+        ("/api/v1/webhooks/{id}/", "delete"): {"401", "403", "404"},
     }
     operations = {(path, method) for path, item in paths.items() for method in item if path.startswith("/api/v1/")}
     assert operations == set(expected)

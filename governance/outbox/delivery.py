@@ -1,0 +1,114 @@
+"""What the two outboxes share, e-mail notices (`Notification`) and webhook deliveries
+(`WebhookDelivery`): the claim that only one worker can win, the release that writes an attempt's
+outcome only while its claim is held, the stale claim of a worker that died, the jittered
+exponential wait before the next try, and the requeue of what still waits.
+
+Both models have `status` (NotificationStatus), `attempts`, `claimed_at`, `retry_at` and
+`created_at`; each outbox passes its own limits (`Limits`) from its settings.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from governance.models import NotificationStatus
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How many attempts, how long the first wait (doubled each time), the longest wait, and how
+    old a claim is before it is taken to be a dead worker's."""
+
+    max_attempts: int
+    retry_seconds: float
+    retry_max_seconds: float
+    claim_stale_seconds: float
+
+
+class DeliveryDeferred(Exception):
+    """A temporary failure: the row is back to `pending`; try again in `countdown` seconds."""
+
+    def __init__(self, reason: str, countdown: float):
+        super().__init__(reason)
+        self.countdown = countdown
+
+
+def retry_countdown(attempts: int, limits: Limits) -> float:
+    """Seconds to wait after the `attempts`-th attempt failed: `retry_seconds` doubled each time, at
+    most `retry_max_seconds` and never more than half the broker's visibility timeout (a task
+    waiting longer would be handed to a second worker meanwhile), with jitter (between half and all
+    of it) so that many rows failing together do not come back together."""
+    cap = min(limits.retry_max_seconds, settings.CELERY_VISIBILITY_TIMEOUT / 2)
+    ceiling = min(cap, limits.retry_seconds * 2 ** max(0, attempts - 1))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def _stale_before(now: datetime, limits: Limits) -> datetime:
+    return now - timedelta(seconds=limits.claim_stale_seconds)
+
+
+def claim[M: models.Model](model: type[M], pk: int, limits: Limits, *, now: datetime | None = None) -> M | None:
+    """Claim a row for sending: one UPDATE that only one caller can win. A pending row is claimed; so
+    is one whose claim is stale (its worker died mid-send). A row that has had all its attempts is
+    not. Returns the claimed row, or None when someone else has it or it is done."""
+    now = now or timezone.now()
+    claimed = (
+        model._default_manager.filter(pk=pk, attempts__lt=limits.max_attempts)
+        .filter(
+            Q(status=NotificationStatus.PENDING)
+            | Q(status=NotificationStatus.SENDING, claimed_at__lt=_stale_before(now, limits))
+        )
+        .update(status=NotificationStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1, retry_at=None)
+    )
+    if not claimed:
+        return None
+    return model._default_manager.get(pk=pk)
+
+
+def release(model: type[models.Model], pk: int, claimed_at: datetime | None, **fields: object) -> bool:
+    """Write the outcome of an attempt, if this caller still holds the claim."""
+    return bool(
+        model._default_manager.filter(pk=pk, status=NotificationStatus.SENDING, claimed_at=claimed_at).update(**fields)
+    )
+
+
+def claim_held(model: type[models.Model], pk: int, limits: Limits, now: datetime) -> float | None:
+    """Seconds until someone else's claim on the row goes stale, or None when it is not being sent
+    (it was sent, it failed, or it waits for a retry of its own)."""
+    claimed_at = (
+        model._default_manager.filter(pk=pk, status=NotificationStatus.SENDING)
+        .values_list("claimed_at", flat=True)
+        .first()
+    )
+    if claimed_at is None:
+        return None
+    stale_at = claimed_at + timedelta(seconds=limits.claim_stale_seconds)
+    return min(max(1.0, (stale_at - now).total_seconds() + 1), settings.CELERY_VISIBILITY_TIMEOUT / 2)
+
+
+def waiting_rows(
+    model: type[models.Model], limits: Limits, *, now: datetime | None = None, limit: int = 500
+) -> list[int]:
+    """The ids to hand over again: what still waits a minute after it was queued (or a minute after
+    its retry was due: the retry's task was lost). Releases first the claims left by a worker that
+    died mid-send; a claim left on the last attempt fails the row instead, so that a row that kills
+    every worker that sends it is not tried for ever."""
+    now = now or timezone.now()
+    manager = model._default_manager
+    stale = manager.filter(status=NotificationStatus.SENDING, claimed_at__lt=_stale_before(now, limits))
+    stale.filter(attempts__gte=limits.max_attempts).update(
+        status=NotificationStatus.FAILED, last_error="the worker was lost while sending, on every attempt"
+    )
+    stale.update(status=NotificationStatus.PENDING)
+    grace = now - timedelta(minutes=1)
+    return list(
+        manager.filter(status=NotificationStatus.PENDING, created_at__lt=grace)
+        .filter(Q(retry_at__isnull=True) | Q(retry_at__lt=grace))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )

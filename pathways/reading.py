@@ -1,0 +1,102 @@
+"""Reading aids of the public pathway pages: the table of contents, and the signed token of the
+"Was this page useful?" form.
+
+The pages are rendered once and served from per-process memory (`views._rendered_pages`), so what
+differs per reader cannot be in the snapshot. The useful-form's token is: the snapshot carries
+`USEFUL_TOKEN_PLACEHOLDER`, and every response has it replaced by a token of its own
+(`fill_useful_token`), a cheap `bytes.replace`. The token is signed (django.core.signing) and names
+the page the reader saw and a nonce for this page view; the feedback app checks it when the answer
+comes (`read_useful_token`) and stores one answer per nonce. No cookie is set.
+"""
+
+import secrets
+from dataclasses import dataclass
+
+from django.core import signing
+
+# The rendered sections cannot contain this: markdown-it escapes raw HTML and nh3 drops <input>.
+USEFUL_TOKEN_PLACEHOLDER = b'<input type="hidden" name="token" value="" data-per-view>'
+_USEFUL_TOKEN_INPUT = '<input type="hidden" name="token" value="{}">'
+_USEFUL_SALT = "pathways.useful-answer"
+# A reader may leave a tab open over a weekend; an older token is refused ("reload the page").
+USEFUL_TOKEN_MAX_AGE = 7 * 24 * 3600
+
+# Service groups with at least this many parts can be folded (<details open>) on the page.
+FOLD_AT_PARTS = 3
+
+
+@dataclass(frozen=True)
+class UsefulPage:
+    """What a useful-answer token names: the page the reader saw."""
+
+    pathway: str
+    version: str
+    language: str
+    partnership: str = ""
+    local_version: str = ""
+    nonce: str = ""
+
+
+def useful_token(page: UsefulPage) -> str:
+    """A new signed token for one view of `page` (a fresh nonce each call)."""
+    payload = {"p": page.pathway, "v": page.version, "l": page.language, "n": secrets.token_urlsafe(12)}
+    if page.partnership:
+        payload |= {"lp": page.partnership, "lv": page.local_version}
+    return signing.dumps(payload, salt=_USEFUL_SALT, compress=False)
+
+
+def read_useful_token(token: str) -> UsefulPage:
+    """The page a token names. Raises signing.SignatureExpired for an old token and
+    signing.BadSignature for anything forged, truncated or not a token."""
+    if not token or len(token) > 500:
+        raise signing.BadSignature("no token")
+    payload = signing.loads(token, salt=_USEFUL_SALT, max_age=USEFUL_TOKEN_MAX_AGE)
+    try:
+        return UsefulPage(
+            pathway=str(payload["p"]),
+            version=str(payload["v"]),
+            language=str(payload["l"]),
+            partnership=str(payload.get("lp", "")),
+            local_version=str(payload.get("lv", "")),
+            nonce=str(payload["n"]),
+        )
+    except (KeyError, TypeError) as error:
+        raise signing.BadSignature("not a useful-answer token") from error
+
+
+def fill_useful_token(body: bytes, page: UsefulPage) -> bytes:
+    """The snapshot with this response's own token in the useful-form."""
+    if USEFUL_TOKEN_PLACEHOLDER not in body:
+        return body
+    return body.replace(USEFUL_TOKEN_PLACEHOLDER, _USEFUL_TOKEN_INPUT.format(useful_token(page)).encode(), 1)
+
+
+def page_toc(groups: list[dict], who_does_what: str) -> list[dict]:
+    """The table of contents of a page, grouped as the page is (`views._page_groups`): a line per
+    section outside the services, and one "Who does what?" entry holding each service with its
+    parts. A local section between two service groups stays in its place among them. The lead is
+    left out: it stands right above the table."""
+    entries: list[dict] = []
+    pending_locals: list[dict] = []  # sections after a service group, not yet known to be among them
+    services: dict | None = None
+    for group in groups:
+        if group["service"]:
+            if services is None:
+                services = {"kind": "services", "title": who_does_what, "items": []}
+                entries.append(services)
+            services["items"].extend(pending_locals)
+            pending_locals = []
+            parts = [{"anchor": s.slug, "title": label or s.title} for s, label, _link in group["items"]]
+            services["items"].append({"anchor": group["anchor"], "title": group["label"], "parts": parts})
+            continue
+        section = group["items"][0][0]
+        if section.kind == "lead":
+            continue
+        entry = {"kind": "section", "anchor": section.slug, "title": section.title, "parts": []}
+        if services is not None and entries[-1] is services:
+            pending_locals.append(entry)
+        else:
+            entries.append(entry)
+    # Sections after the last service group are not among the services.
+    entries.extend(pending_locals)
+    return entries

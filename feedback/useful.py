@@ -1,4 +1,4 @@
-""""Was this page useful?": storing a reader's yes or no, and counting the answers for the editors.
+""" "Was this page useful?": storing a reader's yes or no, and counting the answers for the editors.
 
 The form at the foot of every pathway page carries a signed token naming the page and a nonce for
 the page view (`pathways.reading`); one answer is stored per nonce. Nothing about the reader is
@@ -41,9 +41,9 @@ def _resolve(page: UsefulPage, section_slug: str) -> tuple[Pathway, Partnership 
         ).first()
         if partnership is None or local is None:
             raise UsefulRefused(page.partnership)
-        if section_slug and not local.sections.filter(slug=section_slug).exists():
-            if not version.sections.filter(slug=section_slug).exists():
-                raise UsefulRefused(section_slug)
+        local_slugs = local.sections.filter(slug=section_slug)
+        if section_slug and not local_slugs.exists() and not version.sections.filter(slug=section_slug).exists():
+            raise UsefulRefused(section_slug)
     elif section_slug and not version.sections.filter(slug=section_slug).exists():
         raise UsefulRefused(section_slug)
     return pathway, partnership
@@ -152,7 +152,9 @@ def useful_counts(*, partnership: Partnership | None, everything: bool, language
     return counts
 
 
-def useful_home_tasks(sender: object, *, user: User | AnonymousUser, language: str, **kwargs: object) -> list[StaffTask]:
+def useful_home_tasks(
+    sender: object, *, user: User | AnonymousUser, language: str, **kwargs: object
+) -> list[StaffTask]:
     """The staff home page's way to the counts (an answer to `pathways.signals.staff_home_tasks`)."""
     if not may_see_useful_counts(user):
         return []

@@ -39,7 +39,8 @@ def useful_answer(request: HttpRequest) -> HttpResponse:
     language = current_language()
     if over_limit(request, group="useful", rate=(settings.USEFUL_PER_MINUTE, 60)):
         logger.warning("useful answer throttled")
-        return _refused(request, _("You have answered many times in a short time. Wait a minute and try again."), status=429)
+        message = _("You have answered many times in a short time. Wait a minute and try again.")
+        return _refused(request, message, status=429)
     try:
         page = read_useful_token(request.POST.get("token", ""))
     except signing.SignatureExpired:
@@ -87,10 +88,8 @@ def _sort_links(sort: str, base: dict[str, str]) -> dict[str, dict[str, str]]:
     for key in SORT_KEYS:
         current = sort.removeprefix("-") == key
         descending = sort.startswith("-")
-        if current:
-            target = key if descending else f"-{key}"
-        else:
-            target = key if key == "forlop" else f"-{key}"
+        # Another column sorts descending first (the page by name ascending); the current one turns.
+        target = (key if descending else f"-{key}") if current else (key if key == "forlop" else f"-{key}")
         state = ("descending" if descending else "ascending") if current else ""
         links[key] = {"href": "?" + urlencode(base | {"sorter": target}), "aria_sort": state}
     return links

@@ -34,8 +34,7 @@ PAGE_ORDER += ["service-camhs"] + [f"bup-{s}" for s, _p in PARTS]
 PAGE_ORDER += ["service-educational_psychology", "ppt-kartlegging", "sjekkliste-henvisning", "samhandling"]
 
 
-@pytest.fixture
-def full_pathway(editor) -> Pathway:
+def make_full_pathway(editor) -> Pathway:
     pathway = Pathway.objects.create(slug="angst", title_nb="Angstplager", title_nn="Angstplager")
     for position, (slug, kind, service, part, title) in enumerate(_sections()):
         Section.objects.create(
@@ -55,6 +54,11 @@ def full_pathway(editor) -> Pathway:
     )
     pathway.refresh_from_db()
     return pathway
+
+
+@pytest.fixture
+def full_pathway(editor) -> Pathway:
+    return make_full_pathway(editor)
 
 
 @pytest.fixture

@@ -90,7 +90,9 @@ def test_local_page_toc_keeps_the_local_section_among_the_services(client, local
 
 
 def test_an_earlier_version_has_its_own_toc(client, full_pathway, editor):
-    section_update(section=full_pathway.sections.get(slug="bakgrunn"), by=editor, title_nb="Ny bakgrunn", title_nn="Ny bakgrunn nn")
+    section_update(
+        section=full_pathway.sections.get(slug="bakgrunn"), by=editor, title_nb="Ny bakgrunn", title_nn="Ny bakgrunn nn"
+    )
     pathway_publish(pathway=full_pathway, by=editor, kind=VersionKind.CORRECTION, summary_nb="R.", summary_nn="R.")
     assert "Ny bakgrunn" in _toc(client.get("/nb/forlop/angst/").content.decode())
     old = _toc(client.get("/nb/forlop/angst/versjon/2026/").content.decode())

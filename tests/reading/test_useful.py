@@ -1,4 +1,4 @@
-""""Was this page useful?" at the foot of every pathway page: a per-view signed token in the cached
+""" "Was this page useful?" at the foot of every pathway page: a per-view signed token in the cached
 page, one stored answer per page view, clear refusals, a rate limit that fails open, and the
 editors' counts scoped to what each may see."""
 
@@ -21,7 +21,9 @@ TOKEN = re.compile(r'<input type="hidden" name="token" value="([^"]+)">')
 def token_of(client, url: str) -> str:
     response = client.get(url)
     assert response.status_code == 200
-    return TOKEN.search(response.content.decode()).group(1)
+    found = TOKEN.search(response.content.decode())
+    assert found is not None
+    return found.group(1)
 
 
 def answer(client, token: str, svar: str = "ja", language: str = "nb", **extra):

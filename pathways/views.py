@@ -256,7 +256,8 @@ def serve_current_page(request: HttpRequest, slug: str) -> HttpResponse:
     """The current version's page of a published pathway (raises Http404): what `pathway_detail`
     answers, and what `pathways.middleware.CurrentPageMiddleware` answers before the rest of the
     stack. It reads only per-process memory (at most one query every PAGE_LOOKUP_SECONDS) and never
-    the session, the user or the CSRF token: the body is the same bytes for every reader."""
+    the session, the user or the CSRF token: the body is the same bytes for every reader but for the
+    useful-form's per-view token (`reading.fill_useful_token`, one string replace)."""
     pathway = current_pathway_or_404(slug)
     version = current_version_of(pathway)
     version.pathway = pathway

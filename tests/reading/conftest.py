@@ -79,3 +79,13 @@ def local_page(full_pathway, partnership_a, local_a):
     publish(adaptation, local_a)
     adaptation.refresh_from_db()
     return adaptation
+
+
+@pytest.fixture(autouse=True)
+def _no_remembered_pdfs():
+    """The print PDFs are kept per process under their ETag; each test lays its own out."""
+    from pathways import views
+
+    views._print_pdfs.clear()
+    yield
+    views._print_pdfs.clear()

@@ -269,6 +269,8 @@ PAGE_LOOKUP_SECONDS = env_int("PAGE_LOOKUP_SECONDS", 2)
 # one proposal.
 FEEDBACK_MIN_SECONDS = env_int("FEEDBACK_MIN_SECONDS", 3)
 FEEDBACK_PER_MINUTE = env_int("FEEDBACK_PER_MINUTE", 5, minimum=1)
+# "Was this page useful?": answers one address may send per minute (fails open like the feedback's).
+USEFUL_PER_MINUTE = env_int("USEFUL_PER_MINUTE", 20, minimum=1)
 FEEDBACK_DUPLICATE_MINUTES = env_int("FEEDBACK_DUPLICATE_MINUTES", 10, minimum=1)
 # How many months after a proposal was closed its submitters' e-mail addresses are deleted and
 # what looks like personal data in its text (and its history) is removed (`manage.py feedback_retention`).

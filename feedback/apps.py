@@ -17,3 +17,9 @@ class FeedbackConfig(AppConfig):
         proposal_moved.connect(proposal_outcome_notify, dispatch_uid="feedback.outcomes")
         # The proposal page asks how many readers sent a proposal: the submissions are ours.
         proposal_submitters.connect(submissions_count, dispatch_uid="feedback.submissions_count")
+        # The staff home page links to the counts of "Was this page useful?".
+        from pathways.signals import staff_home_tasks
+
+        from .useful import useful_home_tasks
+
+        staff_home_tasks.connect(useful_home_tasks, dispatch_uid="feedback.useful_home_tasks")

@@ -45,3 +45,29 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"submission #{self.pk}"
+
+
+class UsefulAnswer(models.Model):
+    """One reader's yes or no to "Was this page useful?" at the foot of a pathway page. Nothing about
+    the reader is kept: the nonce is the page view's (from the signed token in the form), unique so
+    that the same page view counts once however often its form is sent."""
+
+    pathway = models.ForeignKey("pathways.Pathway", on_delete=models.CASCADE, related_name="+")
+    version_number = models.CharField(_("version"), max_length=20)
+    language = models.CharField(_("written standard"), max_length=2, choices=settings.LANGUAGES)
+    section_slug = models.SlugField(_("section"), max_length=100, blank=True)
+    partnership = models.ForeignKey(
+        "pathways.Partnership", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    local_version_number = models.CharField(_("local version"), max_length=100, blank=True)
+    useful = models.BooleanField(_("useful"))
+    nonce = models.CharField(max_length=32, unique=True, editable=False)
+    created_at = models.DateTimeField(_("answered"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("useful answer")
+        verbose_name_plural = _("useful answers")
+
+    def __str__(self) -> str:
+        return f"useful answer #{self.pk}"

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.http import require_safe
 
@@ -48,7 +49,9 @@ from .pages import (
     published_pathway_or_404,
     version_by_number,
 )
+from .pdf import PdfFailed, render_pdf
 from .problems import api_problem_response, is_api_request
+from .reading import FOLD_AT_PARTS, USEFUL_TOKEN_PLACEHOLDER, UsefulPage, fill_useful_token, page_toc
 from .reuse import download_record, versions_newer_than
 from .services import version_export, version_export_markdown
 
@@ -102,16 +105,23 @@ def render_page(
 
 def _page_groups(sections: list[PageSection], feedback: Callable[[str], str]) -> list[dict]:
     """Group the sections as the page shows them: service sections under one heading per service,
-    everything else on its own. Each item is (section, part label, feedback link)."""
+    everything else on its own. Each item is (section, part label, link): the section's feedback
+    link on the page, its full address in the print view. A service group has an `anchor` of its
+    own (a service that comes back after a local section gets "-2"), and `fold` when it is long
+    enough to be worth folding."""
     groups: list[dict] = []
     service_labels = dict(Service.choices)
     part_labels = dict(ServicePart.choices)
+    seen: dict[str, int] = {}
     for section in sections:
         if section.kind == SectionKind.SERVICE and section.service:
             if not groups or groups[-1].get("service") != section.service:
+                seen[section.service] = seen.get(section.service, 0) + 1
+                suffix = f"-{seen[section.service]}" if seen[section.service] > 1 else ""
                 groups.append(
                     {
                         "service": section.service,
+                        "anchor": f"service-{section.service}{suffix}",
                         "label": service_labels[section.service],
                         "items": [],
                     }
@@ -119,7 +129,24 @@ def _page_groups(sections: list[PageSection], feedback: Callable[[str], str]) ->
             groups[-1]["items"].append((section, part_labels.get(section.part, ""), feedback(section.slug)))
         else:
             groups.append({"service": None, "items": [(section, "", feedback(section.slug))]})
+    for group in groups:
+        group["fold"] = group["service"] is not None and len(group["items"]) >= FOLD_AT_PARTS
     return groups
+
+
+def _reading_context(groups: list[dict], language: str) -> dict:
+    """What the page's reading aids need: the table of contents, where it goes (after the lead),
+    the useful-form's address and its per-view token placeholder."""
+    toc = page_toc(groups, _("Who does what?"))
+    toc_before = next((i for i, g in enumerate(groups) if g["service"] or g["items"][0][0].kind != "lead"), 0)
+    with translation.override(language):
+        useful_url = reverse("feedback:useful")
+    return {
+        "toc": toc,
+        "toc_before": toc_before,
+        "useful_url": useful_url,
+        "useful_token_input": USEFUL_TOKEN_PLACEHOLDER.decode(),
+    }
 
 
 class _Texts(Protocol):
@@ -139,11 +166,20 @@ def _not_modified_or_none(request: HttpRequest, etag: str) -> HttpResponse | Non
     return None
 
 
-def _cached_headers(response: HttpResponse, etag: str, last_modified: datetime) -> HttpResponse:
+def _cached_headers(
+    response: HttpResponse, etag: str, last_modified: datetime, *, private: bool = False
+) -> HttpResponse:
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified.timestamp())
-    response["Cache-Control"] = "public, max-age=300"
+    # A page with a per-view token (the useful-form) must not be shared by a proxy: every reader
+    # behind it would get the same token, and only the first answer would count.
+    response["Cache-Control"] = "private, max-age=300" if private else "public, max-age=300"
     return response
+
+
+def _page_etag(tag: str) -> str:
+    # Weak: the body differs per response (the useful-form's token), the page does not.
+    return "W/" + quote_etag(tag)
 
 
 # Rendered pages of published versions, per process. A version never changes, so an entry is never
@@ -159,13 +195,16 @@ def _render_version_page(request: HttpRequest, version: Version, language: str, 
         return cached
     pathway = version.pathway
     sections = common_sections(version, language)
+    groups = _page_groups(sections, feedback_links(language, pathway.slug, version.number))
     body = render_to_string(
         "pathways/pathway_detail.html",
         {
             "pathway": pathway,
             "version": version,
             "title": version.title(language),
-            "groups": _page_groups(sections, feedback_links(language, pathway.slug, version.number)),
+            "groups": groups,
+            **_reading_context(groups, language),
+            "print_url": _print_url(f"/{language}/forlop/{pathway.slug}/", version.number, is_current),
             "is_current": is_current,
             **language_context(language, request.path),
             # Rendered without the request (it is cached), so without config's context processor.
@@ -206,19 +245,21 @@ def pathway_index(request: HttpRequest) -> HttpResponse:
 
 def _serve_version(request: HttpRequest, version: Version, *, is_current: bool) -> HttpResponse:
     language = current_language()
-    etag = quote_etag(f"v{version.pk}-{language}{'-c' if is_current else ''}")
+    etag = _page_etag(f"v{version.pk}-{language}{'-c' if is_current else ''}")
     not_modified = _not_modified_or_none(request, etag)
     if not_modified:
         return not_modified
-    response = HttpResponse(_render_version_page(request, version, language, is_current=is_current))
-    return _cached_headers(response, etag, version.published_at)
+    body = _render_version_page(request, version, language, is_current=is_current)
+    body = fill_useful_token(body, UsefulPage(version.pathway.slug, version.number, language))
+    return _cached_headers(HttpResponse(body), etag, version.published_at, private=True)
 
 
 def serve_current_page(request: HttpRequest, slug: str) -> HttpResponse:
     """The current version's page of a published pathway (raises Http404): what `pathway_detail`
     answers, and what `pathways.middleware.CurrentPageMiddleware` answers before the rest of the
     stack. It reads only per-process memory (at most one query every PAGE_LOOKUP_SECONDS) and never
-    the session, the user or the CSRF token: the body is the same bytes for every reader."""
+    the session, the user or the CSRF token: the body is the same bytes for every reader but for the
+    useful-form's per-view token (`reading.fill_useful_token`, one string replace)."""
     pathway = current_pathway_or_404(slug)
     version = current_version_of(pathway)
     version.pathway = pathway
@@ -345,6 +386,8 @@ def _render_local_page(
         return cached
     pathway, version = adaptation.pathway, local_version.common_version
     links = feedback_links(language, pathway.slug, version.number, adaptation.partnership.slug, local_version.number)
+    groups = _page_groups(adapted_sections(local_version, language), links)
+    local_url = _local_url(language, adaptation)
     body = render_to_string(
         "pathways/pathway_detail.html",
         {
@@ -352,9 +395,11 @@ def _render_local_page(
             "version": version,
             "adaptation": adaptation,
             "local_version": local_version,
-            "local_url": _local_url(language, adaptation),
+            "local_url": local_url,
             "title": local_version.title(language),
-            "groups": _page_groups(adapted_sections(local_version, language), links),
+            "groups": groups,
+            **_reading_context(groups, language),
+            "print_url": _print_url(local_url, local_version.number, is_current),
             "is_current": is_current,
             **language_context(language, request.path),
             "service_owner": settings.SERVICE_OWNER,
@@ -371,12 +416,20 @@ def _serve_local_version(
     request: HttpRequest, adaptation: LocalAdaptation, local_version: LocalVersion, *, is_current: bool
 ) -> HttpResponse:
     language = current_language()
-    etag = quote_etag(f"l{local_version.pk}-{language}{'-c' if is_current else ''}")
+    etag = _page_etag(f"l{local_version.pk}-{language}{'-c' if is_current else ''}")
     not_modified = _not_modified_or_none(request, etag)
     if not_modified:
         return not_modified
     body = _render_local_page(request, adaptation, local_version, language, is_current=is_current)
-    return _cached_headers(HttpResponse(body), etag, local_version.published_at)
+    page = UsefulPage(
+        adaptation.pathway.slug,
+        local_version.common_version.number,
+        language,
+        adaptation.partnership.slug,
+        local_version.number,
+    )
+    body = fill_useful_token(body, page)
+    return _cached_headers(HttpResponse(body), etag, local_version.published_at, private=True)
 
 
 @require_safe
@@ -463,6 +516,150 @@ def local_version_changes(request: HttpRequest, partnership_slug: str, slug: str
         },
     )
     return _cached_headers(response, etag, new.published_at)
+
+
+# --- The print view and its PDF: every section of one version, with its full address -----------
+
+
+def _print_url(page_url: str, number: str, is_current: bool) -> str:
+    """The print view of the page at `page_url` (the current page's path, common or local)."""
+    return page_url + "utskrift/" + ("" if is_current else "?" + urlencode({"versjon": number}))
+
+
+# The PDF takes xhtml2pdf a while; its bytes are kept per process under the page's ETag (a
+# published version never changes).
+_print_pdfs: OrderedDict[str, bytes] = OrderedDict()
+_PRINT_PDFS_MAX = 64
+
+
+def _serve_print(
+    request: HttpRequest, context: dict, *, tag: str, published_at: datetime, pdf: bool, filename: str
+) -> HttpResponse:
+    language = context["language"]
+    etag = quote_etag(f"p{'d' if pdf else 'h'}-{tag}-{language}")
+    not_modified = _not_modified_or_none(request, etag)
+    if not_modified:
+        return not_modified
+    if not pdf:
+        response = render_page(request, "pathways/pathway_print.html", context, path=request.get_full_path())
+        return _cached_headers(response, etag, published_at)
+    body = _print_pdfs.get(etag)
+    if body is None:
+        try:
+            body = render_pdf(render_to_string("pathways/pathway_print_pdf.html", context))
+        except PdfFailed:
+            # The print view shows the same; the reader can print that instead.
+            return render_page(request, "pathways/pathway_print_failed.html", context, status=503)
+        _print_pdfs[etag] = body
+        if len(_print_pdfs) > _PRINT_PDFS_MAX:
+            _print_pdfs.popitem(last=False)
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
+    return _cached_headers(response, etag, published_at)
+
+
+def _print_context(language: str, *, page_path: str, print_path: str, query: str, sections: list[PageSection]) -> dict:
+    page_url = settings.SITE_URL + page_path
+    return {
+        "groups": _page_groups(sections, lambda slug: f"{page_url}#{slug}"),
+        "page_url": page_url,
+        "page_path": page_path,
+        "print_path": print_path + query,
+        "pdf_path": print_path[: -len("/")] + ".pdf" + query,
+        **language_context(language, print_path + query),
+    }
+
+
+def _pathway_print(request: HttpRequest, slug: str, *, pdf: bool) -> HttpResponse:
+    language = current_language()
+    pathway = published_pathway_or_404(slug)
+    number = request.GET.get("versjon", "")
+    try:
+        version = version_by_number(pathway, number) if number else current_version_of(pathway)
+    except Version.DoesNotExist:
+        raise Http404 from None
+    version.pathway = pathway
+    is_current = version.pk == pathway.current_version_id
+    base = f"/{language}/forlop/{pathway.slug}/"
+    context = {
+        "pathway": pathway,
+        "version": version,
+        "title": version.title(language),
+        "number": version.number,
+        "published_at": version.published_at,
+        "is_current": is_current,
+        **_print_context(
+            language,
+            page_path=base if is_current else f"{base}versjon/{version.number}/",
+            print_path=base + "utskrift/",
+            query="" if not number else "?" + urlencode({"versjon": version.number}),
+            sections=common_sections(version, language),
+        ),
+    }
+    return _serve_print(
+        request,
+        context,
+        tag=f"v{version.pk}",
+        published_at=version.published_at,
+        pdf=pdf,
+        filename=f"{pathway.slug}-{version.number}-{language}",
+    )
+
+
+@require_safe
+def pathway_print(request: HttpRequest, slug: str) -> HttpResponse:
+    """The whole pathway for printing (`versjon` for an earlier version)."""
+    return _pathway_print(request, slug, pdf=False)
+
+
+@require_safe
+def pathway_print_pdf(request: HttpRequest, slug: str) -> HttpResponse:
+    return _pathway_print(request, slug, pdf=True)
+
+
+def _local_print(request: HttpRequest, partnership_slug: str, slug: str, *, pdf: bool) -> HttpResponse:
+    language = current_language()
+    adaptation = published_adaptation_or_404(partnership_slug, slug)
+    number = request.GET.get("versjon", "")
+    local_version = _local_version_or_404(adaptation, number) if number else current_local_version_of(adaptation)
+    is_current = local_version.pk == adaptation.current_local_version_id
+    base = _local_url(language, adaptation)
+    context = {
+        "pathway": adaptation.pathway,
+        "version": local_version.common_version,
+        "adaptation": adaptation,
+        "local_version": local_version,
+        "title": local_version.title(language),
+        "number": local_version.number,
+        "published_at": local_version.published_at,
+        "is_current": is_current,
+        **_print_context(
+            language,
+            page_path=base if is_current else f"{base}versjon/{local_version.number}/",
+            print_path=base + "utskrift/",
+            query="" if not number else "?" + urlencode({"versjon": local_version.number}),
+            sections=adapted_sections(local_version, language),
+        ),
+    }
+    return _serve_print(
+        request,
+        context,
+        tag=f"l{local_version.pk}",
+        published_at=local_version.published_at,
+        pdf=pdf,
+        filename=f"{local_version.number}-{language}",
+    )
+
+
+@require_safe
+def local_print(request: HttpRequest, partnership_slug: str, slug: str) -> HttpResponse:
+    """A partnership's local page for printing (`versjon` for an earlier local version)."""
+    return _local_print(request, partnership_slug, slug, pdf=False)
+
+
+@require_safe
+def local_print_pdf(request: HttpRequest, partnership_slug: str, slug: str) -> HttpResponse:
+    return _local_print(request, partnership_slug, slug, pdf=True)
 
 
 @require_safe

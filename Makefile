@@ -45,6 +45,7 @@ bench: install
 	$(PY) bench/triage_list.py
 	$(PY) bench/round_dashboard.py
 	$(PY) bench/digest_sweep.py
+	$(PY) bench/search.py
 
 # The proposal state graph in docs/: the .dot source (a test keeps it current) and an SVG of it.
 graph: install

@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 
 import reversion
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -131,8 +132,6 @@ class Profile(models.Model):
 
     def clean(self) -> None:
         """A municipality contact needs their municipality, and belongs to its partnership."""
-        from django.core.exceptions import ValidationError
-
         if self.role == Role.MUNICIPALITY_CONTACT and self.municipality_id is None:
             raise ValidationError({"municipality": _("A municipality contact needs a municipality.")})
         if self.municipality_id is not None:
@@ -168,8 +167,16 @@ class Pathway(models.Model):
     def __str__(self) -> str:
         return self.title_nb
 
+    def clean(self) -> None:
+        if self.slug in RESERVED_PATHWAY_SLUGS:
+            raise ValidationError({"slug": _("This address is taken by the site itself; choose another.")})
+
     def title(self, language: str) -> str:
         return getattr(self, f"title_{language}")
+
+
+# Addresses under /<lang>/forlop/ that are not pathways: the Atom feed of every version.
+RESERVED_PATHWAY_SLUGS = frozenset({"feed"})
 
 
 class SectionKind(models.TextChoices):

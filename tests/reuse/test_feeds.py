@@ -6,10 +6,12 @@ import feedparser
 import pytest
 from django.utils.http import http_date
 
+from pathways.models import Pathway
 from pathways.reuse import event_id
 from tests.factories import make_pathway
 from tests.local.conftest import publish
 from tests.reuse.conftest import correct
+from tests.support import as_user
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +143,15 @@ def test_a_feed_takes_the_same_queries_however_many_entries(client, corrected, e
 
     assert len(feed.entries) == 6
     assert {link.rel: link.href for link in feed.entries[1].links}["related"].endswith("?fra=2026.3&til=2026.4")
+
+
+def test_the_admin_refuses_a_pathway_whose_address_is_the_feeds(client, editor):
+    editor.is_staff = editor.is_superuser = True
+    editor.save()
+    as_user(client, editor)
+    form = {"slug": "feed", "position": "0", "title_nb": "Feed", "title_nn": "Feed"}
+    refused = client.post("/admin/pathways/pathway/add/", form)
+    assert refused.status_code == 200
+    assert "Denne adressen brukes av nettstedet selv; velg en annen." in refused.content.decode()
+    assert not Pathway.objects.filter(slug="feed").exists()
+    assert client.post("/admin/pathways/pathway/add/", form | {"slug": "feed-ikke"}).status_code == 302

@@ -1,7 +1,7 @@
 """The reading aids in headless Chromium: search from the header box, open a hit, use the table of
 contents by keyboard, fold a service and follow a link into it, answer "no" and reach the feedback
 form; and no serious axe-core finding on the search page, a page with a table of contents, the
-print view and the thank-you page.
+print view, the thank-you page and the editor's page of the counts.
 
 Rules as in tests/browser/conftest.py: data first, then the browser, then the database.
 """
@@ -150,4 +150,19 @@ def test_reading_pages_have_no_serious_axe_violations(site, subtests):
             page.wait_for_url("**/nb/nyttig/")
             failing = [v for v in axe_violations(page) if v["impact"] in FAILING_IMPACTS]
             assert not failing, f"thank-you page: serious or critical axe violations:\n{format_violations(failing)}"
+        with subtests.test(msg="counts-page"):
+            # The "no" above is counted on the editor's page of the answers, in both written standards.
+            page.goto(site + "/nb/logg-inn/")
+            page.fill("#id_username", "editor")
+            page.fill("#id_password", "pw-for-tests")
+            with page.expect_navigation():
+                page.locator("main form[method=post] button[type=submit]").click()
+            for language in ("nb", "nn"):
+                response = page.goto(f"{site}/{language}/redaksjon/nyttig/")
+                assert response is not None and response.status == 200
+                assert page.locator("main table tbody tr").count() >= 1
+                failing = [v for v in axe_violations(page) if v["impact"] in FAILING_IMPACTS]
+                assert not failing, (
+                    f"counts page ({language}): serious or critical axe violations:\n{format_violations(failing)}"
+                )
         context.close()

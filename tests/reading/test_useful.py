@@ -239,6 +239,8 @@ def test_the_editor_sees_every_page_with_counts_and_share(client, editor, answer
     assert ["Angstplager", "Hele siden", "3", "1", "4", "75 %"] in rows
     assert ["Angstplager (Helsefellesskap Vest)", "Hele siden", "1", "2", "3", "33 %"] in rows
     assert ["Angstplager (Helsefellesskap Nord)", "Hele siden", "0", "4", "4", "0 %"] in rows
+    # The share is drawn as well (a bar beside the figure, which stays the text).
+    assert '<meter min="0" max="100" value="75" aria-hidden="true"></meter>' in response.content.decode()
 
 
 def test_the_counts_can_be_sorted(client, editor, answers):

@@ -117,6 +117,10 @@ def test_the_editor_sees_downloads_per_version_on_the_pathway_page(client, corre
     html = as_user(client, editor).get("/nb/redaksjon/forlop/angst/").content.decode()
 
     assert "Nedlastinger per versjon" in html
+    # Once, in the page's main part; the window's title is the page's name only.
+    assert html.count('id="downloads-title"') == 1
+    title = html[html.index("<title>") : html.index("</title>")]
+    assert "<" not in title[len("<title>") :] and "Nedlastinger" not in title
     assert '<tr data-version="2026.1"><th scope="row">2026.1</th><td>0</td><td>0</td><td>1</td><td>1</td></tr>' in html
     assert '<tr data-version="2026"><th scope="row">2026</th><td>2</td><td>0</td><td>0</td><td>2</td></tr>' in html
     assert '<th scope="col">JSON-API-et</th>' in html

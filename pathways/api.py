@@ -35,7 +35,7 @@ from .problems import (
     problem_responses,
     query_value,
 )
-from .reuse import download_record, versions_newer_than
+from .reuse import download_record, previous_version, versions_newer_than
 from .views import _section_diffs
 
 # --- Serializers -------------------------------------------------------------------------------
@@ -386,16 +386,7 @@ class VersionDiff(APIView):
         from_ = query_value(request, "from", pattern=VERSION_NUMBER)
         pathway = _pathway_or_404(slug)
         new = _version_or_404(pathway, to) if to else current_version_of(pathway)
-        old: Version | None
-        if from_:
-            old = _version_or_404(pathway, from_)
-        else:
-            old = (
-                pathway.versions.filter(year__lte=new.year)
-                .exclude(year=new.year, correction__gte=new.correction)
-                .order_by("-year", "-correction")
-                .first()
-            )
+        old = _version_or_404(pathway, from_) if from_ else previous_version(new)
         sections = [
             {
                 "slug": row["section"].slug,

@@ -3,7 +3,6 @@ and the A3 PDF, for a partnership and for each of its municipalities. Drawn from
 content (`servicemap`); they carry an ETag from it and answer a matching `If-None-Match` with 304."""
 
 import base64
-from collections import OrderedDict
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -12,6 +11,7 @@ from django.utils.http import quote_etag
 from django.views.decorators.http import require_safe
 
 from .models import Municipality, Partnership
+from .pages import remember
 from .pdf import render_pdf
 from .servicemap import (
     LEVEL_ORDER,
@@ -31,7 +31,7 @@ from .views import _cached_headers, _not_modified_or_none, current_language, lan
 
 # The PDF takes xhtml2pdf a while; its bytes are kept per process under the map's ETag, which
 # changes with everything the map shows.
-_pdfs: OrderedDict[str, bytes] = OrderedDict()
+_pdfs: dict[str, bytes] = {}
 _PDFS_MAX = 64
 
 
@@ -66,9 +66,7 @@ def _serve(request: HttpRequest, partnership_slug: str, municipality_slug: str |
     elif kind == "pdf":
         pdf = _pdfs.get(etag)
         if pdf is None:
-            pdf = _pdfs[etag] = render_pdf(_pdf_html(service_map))
-            if len(_pdfs) > _PDFS_MAX:
-                _pdfs.popitem(last=False)
+            pdf = remember(_pdfs, etag, render_pdf(_pdf_html(service_map)), limit=_PDFS_MAX)
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
     else:

@@ -87,8 +87,10 @@ _section_titles: dict[int, dict[str, tuple[str, str]]] = {}
 _REMEMBERED_MAX = 2048
 
 
-def _remember[K, V](store: dict[K, V], key: K, value: V) -> V:
-    if len(store) >= _REMEMBERED_MAX:
+def remember[K, V](store: dict[K, V], key: K, value: V, *, limit: int = _REMEMBERED_MAX) -> V:
+    """Keep `value` under `key` in a per-process `store` of at most `limit` entries (the oldest goes
+    first) and give it back: for what is read of published versions, which never changes."""
+    if len(store) >= limit:
         store.pop(next(iter(store)))
     store[key] = value
     return value
@@ -98,7 +100,7 @@ def published_version(pathway: Pathway, number: str) -> Version:
     """The version with this number (raises Version.DoesNotExist), remembered per process."""
     key = (pathway.pk, number)
     found = _versions.get(key)
-    return found if found is not None else _remember(_versions, key, version_by_number(pathway, number))
+    return found if found is not None else remember(_versions, key, version_by_number(pathway, number))
 
 
 def section_titles(version: Version) -> dict[str, tuple[str, str]]:
@@ -106,7 +108,7 @@ def section_titles(version: Version) -> dict[str, tuple[str, str]]:
     found = _section_titles.get(version.pk)
     if found is None:
         titles = {slug: (nb, nn) for slug, nb, nn in version.sections.values_list("slug", "title_nb", "title_nn")}
-        found = _remember(_section_titles, version.pk, titles)
+        found = remember(_section_titles, version.pk, titles)
     return found
 
 
@@ -256,7 +258,7 @@ def remember_local_pages(local_versions: Iterable[LocalVersion]) -> None:
     for row in LocalVersionSection.objects.filter(local_version_id__in=missing):
         adapted[row.local_version_id].append(row)
     for pk, local_version in missing.items():
-        _remember(_local_pages, pk, compose_local_page(common.get(local_version.common_version_id, []), adapted[pk]))
+        remember(_local_pages, pk, compose_local_page(common.get(local_version.common_version_id, []), adapted[pk]))
 
 
 def adapted_sections(local_version: LocalVersion, language: str) -> list[PageSection]:
@@ -331,5 +333,5 @@ def published_local_version(adaptation: LocalAdaptation, number: str) -> LocalVe
     if found is None:
         found = LocalVersion.objects.select_related("common_version").get(adaptation=adaptation, number=number)
         found.adaptation = adaptation
-        _remember(_local_versions, key, found)
+        remember(_local_versions, key, found)
     return found

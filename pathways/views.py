@@ -2,7 +2,6 @@
 
 import json
 import sys
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Protocol
@@ -47,6 +46,7 @@ from .pages import (
     published_adaptation_or_404,
     published_local_version,
     published_pathway_or_404,
+    remember,
     version_by_number,
 )
 from .pdf import PdfFailed, render_pdf
@@ -184,7 +184,7 @@ def _page_etag(tag: str) -> str:
 
 # Rendered pages of published versions, per process. A version never changes, so an entry is never
 # stale; the key holds everything the page depends on.
-_rendered_pages: OrderedDict[tuple, bytes] = OrderedDict()
+_rendered_pages: dict[tuple, bytes] = {}
 _RENDERED_PAGES_MAX = 512
 
 
@@ -212,10 +212,7 @@ def _render_version_page(request: HttpRequest, version: Version, language: str, 
             "accessibility_statement_url": settings.ACCESSIBILITY_STATEMENT_URL,
         },
     ).encode()
-    _rendered_pages[key] = body
-    if len(_rendered_pages) > _RENDERED_PAGES_MAX:
-        _rendered_pages.popitem(last=False)
-    return body
+    return remember(_rendered_pages, key, body, limit=_RENDERED_PAGES_MAX)
 
 
 def root_redirect(request: HttpRequest) -> HttpResponse:
@@ -406,10 +403,7 @@ def _render_local_page(
             "accessibility_statement_url": settings.ACCESSIBILITY_STATEMENT_URL,
         },
     ).encode()
-    _rendered_pages[key] = body
-    if len(_rendered_pages) > _RENDERED_PAGES_MAX:
-        _rendered_pages.popitem(last=False)
-    return body
+    return remember(_rendered_pages, key, body, limit=_RENDERED_PAGES_MAX)
 
 
 def _serve_local_version(
@@ -528,7 +522,7 @@ def _print_url(page_url: str, number: str, is_current: bool) -> str:
 
 # The PDF takes xhtml2pdf a while; its bytes are kept per process under the page's ETag (a
 # published version never changes).
-_print_pdfs: OrderedDict[str, bytes] = OrderedDict()
+_print_pdfs: dict[str, bytes] = {}
 _PRINT_PDFS_MAX = 64
 
 
@@ -550,9 +544,7 @@ def _serve_print(
         except PdfFailed:
             # The print view shows the same; the reader can print that instead.
             return render_page(request, "pathways/pathway_print_failed.html", context, status=503)
-        _print_pdfs[etag] = body
-        if len(_print_pdfs) > _PRINT_PDFS_MAX:
-            _print_pdfs.popitem(last=False)
+        remember(_print_pdfs, etag, body, limit=_PRINT_PDFS_MAX)
     response = HttpResponse(body, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
     return _cached_headers(response, etag, published_at)

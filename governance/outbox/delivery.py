@@ -7,16 +7,20 @@ Both models have `status` (NotificationStatus), `attempts`, `claimed_at`, `retry
 `created_at`; each outbox passes its own limits (`Limits`) from its settings.
 """
 
+import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
 from governance.models import NotificationStatus
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,18 @@ class DeliveryDeferred(Exception):
     def __init__(self, reason: str, countdown: float):
         super().__init__(reason)
         self.countdown = countdown
+
+
+def hand_over(task: str, pk: int, what: str) -> bool:
+    """Give row `pk` to the broker as `task`. Never raises: a broker that is down or hung costs at
+    most the broker timeouts, and the periodic requeue picks the row up later. `what` names the
+    row in the log ("notification", "webhook delivery")."""
+    try:
+        current_app.send_task(task, args=[pk], retry=False)
+        return True
+    except Exception as error:  # noqa: BLE001 - whatever the broker does, the caller goes on
+        logger.warning("%s %s not handed to the broker (%s); it stays queued", what, pk, type(error).__name__)
+        return False
 
 
 def retry_countdown(attempts: int, limits: Limits) -> float:

@@ -32,7 +32,6 @@ import smtplib
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
@@ -255,14 +254,8 @@ def _hand_over(pks: list[int]) -> None:
 
 
 def notification_hand_over(pk: int) -> bool:
-    """Give the notice to the broker. Never raises: a broker that is down or hung costs at most the
-    broker timeouts, and the periodic requeue picks the notice up later."""
-    try:
-        current_app.send_task(SEND_TASK, args=[pk], retry=False)
-        return True
-    except Exception as error:  # noqa: BLE001 - whatever the broker does, the request goes on
-        logger.warning("notification %s not handed to the broker (%s); it stays queued", pk, type(error).__name__)
-        return False
+    """Give the notice to the broker; never raises (`delivery.hand_over`)."""
+    return delivery.hand_over(SEND_TASK, pk, "notification")
 
 
 def notifications_requeue(*, now=None, limit: int = 500) -> int:

@@ -39,7 +39,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from celery import current_app
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -274,13 +273,8 @@ def on_version_published(sender: Any, version: Version | LocalVersion, **kwargs:
 
 
 def webhook_hand_over(pk: int) -> bool:
-    """Give the delivery to the broker. Never raises: the requeue picks it up later."""
-    try:
-        current_app.send_task(SEND_TASK, args=[pk], retry=False)
-        return True
-    except Exception as error:  # noqa: BLE001 - whatever the broker does, the publish goes on
-        logger.warning("webhook delivery %s not handed to the broker (%s); it stays queued", pk, type(error).__name__)
-        return False
+    """Give the delivery to the broker; never raises (`delivery.hand_over`)."""
+    return delivery.hand_over(SEND_TASK, pk, "webhook delivery")
 
 
 def webhooks_requeue(*, now=None, limit: int = 500) -> int:

@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.db.models import Count, Max, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import feedgenerator
 from django.utils.cache import get_conditional_response
@@ -131,11 +131,7 @@ class AllVersionsFeed(_CommonVersionFeed):
         return _("Every new published version of every pathway, with what changed.")
 
     def items(self) -> QuerySet[Version]:
-        return (
-            Version.objects.filter(pathway__current_version__isnull=False)
-            .select_related("pathway")
-            .order_by("-published_at", "-pk")[:FEED_ENTRIES]
-        )
+        return _published_versions().select_related("pathway").order_by("-published_at", "-pk")[:FEED_ENTRIES]
 
 
 class PathwayVersionsFeed(_CommonVersionFeed):
@@ -191,6 +187,11 @@ class PartnershipLocalVersionsFeed(_VersionFeed):
         return [item.adaptation.pathway.slug, f"{_('builds on')} {item.common_version.number}"]
 
 
+def _published_versions() -> QuerySet[Version]:
+    """The versions of every pathway that is published (a withdrawn pathway's are not in a feed)."""
+    return Version.objects.filter(pathway__current_version__isnull=False)
+
+
 def _published_local_versions(partnership: Partnership) -> QuerySet[LocalVersion]:
     return LocalVersion.objects.filter(
         adaptation__partnership=partnership, adaptation__current_local_version__isnull=False
@@ -227,15 +228,9 @@ def _pathway_versions(slug: str) -> QuerySet[Version]:
 
 
 def _local_versions(partnership_slug: str) -> QuerySet[LocalVersion]:
-    if not Partnership.objects.filter(slug=partnership_slug).exists():
-        raise Http404
-    return LocalVersion.objects.filter(
-        adaptation__partnership__slug=partnership_slug, adaptation__current_local_version__isnull=False
-    )
+    return _published_local_versions(get_object_or_404(Partnership, slug=partnership_slug))
 
 
-all_versions_feed = _conditional(
-    AllVersionsFeed, lambda: Version.objects.filter(pathway__current_version__isnull=False), "fa"
-)
+all_versions_feed = _conditional(AllVersionsFeed, _published_versions, "fa")
 pathway_versions_feed = _conditional(PathwayVersionsFeed, _pathway_versions, "fp")
 partnership_local_versions_feed = _conditional(PartnershipLocalVersionsFeed, _local_versions, "fl")

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import Http404, HttpRequest, HttpResponse
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,7 +16,7 @@ from pathways.models import Partnership
 from pathways.permissions import AuthenticatedHttpRequest, is_responsible_editor
 from pathways.reading import read_useful_token
 from pathways.throttle import over_limit
-from pathways.views import current_language, render_page
+from pathways.views import current_language, feedback_links, render_page
 
 from .useful import DEFAULT_SORT, SORT_KEYS, UsefulRefused, may_see_useful_counts, useful_answer_record, useful_counts
 
@@ -57,24 +56,13 @@ def useful_answer(request: HttpRequest) -> HttpResponse:
         recorded = useful_answer_record(page=page, useful=ANSWERS[answer], section_slug=section)
     except UsefulRefused:
         return _refused(request, _("The page or section you answered about does not exist."))
-    if page.partnership:
-        page_path = f"/{language}/{page.partnership}/forlop/{page.pathway}/"
-        query = {"forlop": page.pathway, "versjon": page.version, "lokal": page.partnership}
-        query["lokalversjon"] = page.local_version
-    else:
-        page_path = f"/{language}/forlop/{page.pathway}/"
-        query = {"forlop": page.pathway, "versjon": page.version}
-    if section:
-        query["seksjon"] = section
+    local = f"{page.partnership}/" if page.partnership else ""
+    page_path = f"/{language}/{local}forlop/{page.pathway}/"
+    feedback_url = feedback_links(language, page.pathway, page.version, page.partnership, page.local_version)(section)
     response = render_page(
         request,
         "feedback/useful_thanks.html",
-        {
-            "useful": ANSWERS[answer],
-            "recorded": recorded,
-            "page_path": page_path,
-            "feedback_url": reverse("feedback:form") + "?" + urlencode(query),
-        },
+        {"useful": ANSWERS[answer], "recorded": recorded, "page_path": page_path, "feedback_url": feedback_url},
         path=page_path,
     )
     response["Cache-Control"] = "private, no-store"

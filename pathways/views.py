@@ -61,12 +61,14 @@ def feedback_links(
 ) -> Callable[[str], str]:
     """The "report an error" link of each section of one page: the feedback form's URL (by its name:
     the URL is the feedback app's to choose) with the section's context in the query. A local page
-    names its partnership (`lokal`) and the local version the reader sees (`lokalversjon`)."""
+    names its partnership (`lokal`) and the local version the reader sees (`lokalversjon`). An empty
+    `section_slug` is the page as a whole (the useful-answer's "no" leads there)."""
     with translation.override(language):
         form = reverse("feedback:form")
 
     def link(section_slug: str) -> str:
-        query = {"forlop": pathway_slug, "seksjon": section_slug, "versjon": version}
+        query = {"forlop": pathway_slug, "seksjon": section_slug} if section_slug else {"forlop": pathway_slug}
+        query["versjon"] = version
         if local:
             query["lokal"] = local
         if local_version:

@@ -5,7 +5,7 @@ from the draft."""
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpResponseNotModified
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import translation
 from django.utils.http import http_date, quote_etag
@@ -36,7 +36,7 @@ from .problems import (
     query_value,
 )
 from .reuse import download_record, previous_version, versions_newer_than
-from .views import _section_diffs
+from .views import _not_modified_or_none, _section_diffs
 
 # --- Serializers -------------------------------------------------------------------------------
 
@@ -291,12 +291,11 @@ class VersionDetail(APIView):
             **problem_responses(s404=NOT_FOUND),
         },
     )
-    def get(self, request: Request, slug: str, number: str) -> Response | HttpResponseNotModified:
+    def get(self, request: Request, slug: str, number: str) -> Response | HttpResponse:
         version = _version_or_404(_pathway_or_404(slug), number)
         etag = version_etag(version)
-        if etag in [tag.strip() for tag in request.META.get("HTTP_IF_NONE_MATCH", "").split(",")]:
-            not_modified = HttpResponseNotModified()
-            not_modified["ETag"] = etag
+        not_modified = _not_modified_or_none(request, etag)
+        if not_modified:
             return not_modified
         if request.method == "GET":  # a HEAD takes nothing away
             download_record(version=version, format=DownloadFormat.API)

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
+from django.db import models
+from django.db.models import Count, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -57,10 +58,10 @@ def _cursor(request: HttpRequest, name: str) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 19 else None
 
 
-def _page(queryset, request: HttpRequest) -> tuple[list[Notification], int | None, int | None]:
-    """One page, newest first, by id (ids grow with time): `foer=<id>` the page of older notices
-    than that one, `etter=<id>` the page of newer ones. Returns the rows and the cursors of the
-    older and newer pages (None when there is none)."""
+def keyset_page[M: models.Model](queryset: QuerySet[M], request: HttpRequest) -> tuple[list[M], int | None, int | None]:
+    """One page of a ledger (notices, webhook deliveries), newest first, by id (ids grow with time):
+    `foer=<id>` the page of older rows than that one, `etter=<id>` the page of newer ones. Returns
+    the rows and the cursors of the older and newer pages (None when there is none)."""
     before, after = _cursor(request, "foer"), _cursor(request, "etter")
     if after is not None:
         rows = list(queryset.filter(pk__gt=after).order_by("pk")[: PAGE_SIZE + 1])
@@ -94,7 +95,7 @@ def ledger(request: HttpRequest) -> HttpResponse:
         filtered = filtered.filter(recipient__icontains=filters["q"])
     counts = dict(filtered.order_by().values_list("status").annotate(n=Count("pk")))
     shown = filtered.filter(status=filters["status"]) if filters["status"] else filtered
-    rows, older, newer = _page(shown, request)
+    rows, older, newer = keyset_page(shown, request)
     status_counts = [
         {
             "value": value,

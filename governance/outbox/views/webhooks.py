@@ -9,9 +9,8 @@ from django.views.decorators.http import require_GET
 
 from governance import permissions as perms
 from governance.models import NotificationStatus, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from governance.outbox.views.ledger import keyset_page
 from pathways.views import render_page
-
-PAGE_SIZE = 50
 
 
 def _editor_or_404(user) -> None:
@@ -32,21 +31,18 @@ def webhook_ledger(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     if status not in NotificationStatus.values:
         status = ""
-    before = request.GET.get("foer", "")
     deliveries = _deliveries()
     if status:
         deliveries = deliveries.filter(status=status)
-    if before.isdigit() and len(before) < 19:
-        deliveries = deliveries.filter(pk__lt=int(before))
-    rows = list(deliveries.order_by("-pk")[: PAGE_SIZE + 1])
-    older = rows[PAGE_SIZE - 1].pk if len(rows) > PAGE_SIZE else None
+    # The notification ledger's keyset pages; this page links to the older ones (`foer`).
+    rows, older, _newer = keyset_page(deliveries, request)
     counts = dict(WebhookDelivery.objects.order_by().values_list("status").annotate(n=Count("pk")))
     return render_page(
         request,
         "governance/webhook_ledger.html",
         {
             "subscriptions": WebhookSubscription.objects.select_related("partnership").order_by("url"),
-            "rows": rows[:PAGE_SIZE],
+            "rows": rows,
             "status": status,
             "status_counts": [(value, label, counts.get(value, 0)) for value, label in NotificationStatus.choices],
             "total": sum(counts.values()),

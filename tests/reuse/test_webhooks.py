@@ -7,6 +7,8 @@ tests/workers/test_webhook_worker.py."""
 import hashlib
 import hmac
 import json
+import re
+import uuid
 
 import pytest
 from django.db import transaction
@@ -351,3 +353,22 @@ def test_the_ledger_is_the_responsible_editors(client, local_a, pathway, editor)
     assert as_user(client, local_a).get(f"/nb/redaksjon/varsler/webhooker/{row.pk}/").status_code == 404
     client.logout()
     assert client.get("/nb/redaksjon/varsler/webhooker/").status_code == 302  # to the sign-in page
+
+
+def test_the_ledger_pages_back_through_older_deliveries(client, editor):
+    subscription = subscribe(editor)
+    rows = WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(subscription=subscription, event_id=uuid.uuid4(), event_type="version.published", body="{}")
+        for _ in range(51)
+    )
+    as_user(client, editor)
+    first = client.get("/nb/redaksjon/varsler/webhooker/").content.decode()
+    shown = [int(pk) for pk in re.findall(r'data-delivery="(\d+)"', first)]
+    assert len(shown) == 50 and shown == sorted(shown, reverse=True)
+    oldest = min(row.pk for row in rows)
+    assert oldest not in shown
+    older = re.search(r'href="\?foer=(\d+)" rel="next"', first)
+    assert older is not None
+    second = client.get(f"/nb/redaksjon/varsler/webhooker/?foer={older.group(1)}").content.decode()
+    assert [int(pk) for pk in re.findall(r'data-delivery="(\d+)"', second)] == [oldest]
+    assert 'rel="next"' not in second

@@ -1,5 +1,5 @@
 """The admin of webhook subscriptions, for the responsible editor (and superusers). A subscription is
-made through `webhook_subscribe`, as through the API, so the same URLs are refused; an empty secret
+made through `webhook_subscribe`, as through the API, so the same URLs and secrets are refused; an empty secret
 is made and shown once, in the message after saving. The secret is never shown again."""
 
 from django import forms
@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from governance import permissions as perms
 from governance.models import WebhookSubscription
-from governance.outbox.webhooks import SECRET_MAX_LENGTH, SECRET_MIN_LENGTH, url_refusals, webhook_subscribe
+from governance.outbox.webhooks import secret_refusals, url_refusals, webhook_subscribe
 
 
 class WebhookSubscriptionForm(forms.ModelForm):
@@ -35,11 +35,8 @@ class WebhookSubscriptionForm(forms.ModelForm):
 
     def clean_secret(self) -> str:
         secret = self.cleaned_data["secret"]
-        if secret and not SECRET_MIN_LENGTH <= len(secret) <= SECRET_MAX_LENGTH:
-            raise ValidationError(
-                _("The secret must be %(min)s to %(max)s characters, or left empty to have one made.")
-                % {"min": SECRET_MIN_LENGTH, "max": SECRET_MAX_LENGTH}
-            )
+        if refusals := secret_refusals(secret):
+            raise ValidationError(refusals)
         return secret
 
 

@@ -139,6 +139,16 @@ def url_refusals(url: str) -> list[str]:
     return []
 
 
+def secret_refusals(secret: str) -> list[str]:
+    """Why `secret` cannot sign a subscription's webhooks (empty when it can; empty is one made)."""
+    if secret and not SECRET_MIN_LENGTH <= len(secret) <= SECRET_MAX_LENGTH:
+        return [
+            _("The secret must be %(min)s to %(max)s characters, or left empty to have one made.")
+            % {"min": SECRET_MIN_LENGTH, "max": SECRET_MAX_LENGTH}
+        ]
+    return []
+
+
 def _resolves_to_internal(url: str) -> bool:
     """Whether any address the host resolves to now is internal (checked before each POST)."""
     if settings.WEBHOOK_ALLOW_PRIVATE:
@@ -182,11 +192,8 @@ def webhook_subscribe(
     elif WebhookSubscription.objects.filter(url=url).exists():
         errors["url"] = [_("A webhook with this URL is already registered.")]
     secret = secret.strip()
-    if secret and not SECRET_MIN_LENGTH <= len(secret) <= SECRET_MAX_LENGTH:
-        errors["secret"] = [
-            _("The secret must be %(min)s to %(max)s characters, or left empty to have one made.")
-            % {"min": SECRET_MIN_LENGTH, "max": SECRET_MAX_LENGTH}
-        ]
+    if refusals := secret_refusals(secret):
+        errors["secret"] = refusals
     if errors:
         raise SubscriptionRefused(errors)
     return WebhookSubscription.objects.create(

@@ -269,6 +269,8 @@ PAGE_LOOKUP_SECONDS = env_int("PAGE_LOOKUP_SECONDS", 2)
 # one proposal.
 FEEDBACK_MIN_SECONDS = env_int("FEEDBACK_MIN_SECONDS", 3)
 FEEDBACK_PER_MINUTE = env_int("FEEDBACK_PER_MINUTE", 5, minimum=1)
+# Where pathways.throttle keeps its counters in the cache (the tests give each test its own).
+RATELIMIT_KEY_PREFIX = "throttle:"
 # "Was this page useful?": answers one address may send per minute (fails open like the feedback's).
 USEFUL_PER_MINUTE = env_int("USEFUL_PER_MINUTE", 20, minimum=1)
 FEEDBACK_DUPLICATE_MINUTES = env_int("FEEDBACK_DUPLICATE_MINUTES", 10, minimum=1)

@@ -1,5 +1,6 @@
-"""Receiving reader feedback: one transaction writes the proposal, the submission and the receipt
-e-mail's outbox row; the e-mail goes to the broker after commit (governance.outbox.notifications)."""
+"""Receiving reader feedback: one statement writes the proposal with its history, the submission and
+the receipt e-mail's outbox row (pathways.chain); the e-mail goes to the broker after commit
+(governance.outbox.notifications)."""
 
 import calendar
 import hashlib
@@ -17,6 +18,7 @@ from governance.models import BouncingAddress, ChangeProposal, Notification, Not
 from governance.outbox.notifications import notification_queue
 from governance.proposals.personal_data import may_contain_personal_data
 from governance.proposals.services import proposal_create, proposal_redact_personal_data, proposal_withdraw
+from pathways.chain import IdOf, InsertChain
 
 from .context import FeedbackContext
 from .models import Submission
@@ -60,75 +62,79 @@ def feedback_submit(
     *, cleaned: dict[str, Any], context: FeedbackContext, language: str, source: str, via_api: bool = False
 ) -> tuple[Submission, bool]:
     """Store a reader's feedback as a new proposal. Returns (submission, created): the same text from
-    the same source within FEEDBACK_DUPLICATE_MINUTES gives back the first submission instead."""
+    the same source within FEEDBACK_DUPLICATE_MINUTES gives back the first submission instead.
+
+    The duplicate check, the proposal with its history, the submission and the receipt's outbox row
+    (with its bounce check) are one `InsertChain`: on PostgreSQL one statement, one round trip."""
     now = timezone.now()
     window = timedelta(minutes=settings.FEEDBACK_DUPLICATE_MINUTES)
     fingerprint = _fingerprint(source=source, context=context, description=cleaned["description"])
     bucket = int(now.timestamp() // window.total_seconds())
-    earlier = (
-        Submission.objects.filter(
-            dedupe_key__in=[f"{fingerprint}:{bucket}", f"{fingerprint}:{bucket - 1}"], created_at__gte=now - window
-        )
-        .order_by("created_at")
-        .first()
+    key = f"{fingerprint}:{bucket}"
+    earlier = Submission.objects.filter(
+        dedupe_key__in=[key, f"{fingerprint}:{bucket - 1}"], created_at__gte=now - window
     )
-    if earlier is not None:
-        return earlier, False
-
-    partnership = context.partnership or cleaned.get("partnership")
     flagged = may_contain_personal_data(
         cleaned["description"], cleaned.get("suggested_text", ""), cleaned.get("quote", "")
     )
-    try:
-        with transaction.atomic():
-            proposal = proposal_create(
-                source=ProposalSource.READER,
-                kind=cleaned["kind"],
-                language=language,
-                description=cleaned["description"],
-                suggested_text=cleaned.get("suggested_text", ""),
-                quote=cleaned.get("quote", ""),
-                pathway=context.pathway,
-                section_slug=context.section_slug,
-                version=context.version,
-                local_version=context.local_version,
-                partnership=partnership,
-                external_url=context.external_url,
-                context_unknown=context.unknown,
-                may_contain_personal_data=flagged,
-            )
-            submission = Submission.objects.create(
-                proposal=proposal,
-                email=cleaned.get("email", ""),
-                role=cleaned.get("role", ""),
-                language=language,
-                dedupe_key=f"{fingerprint}:{bucket}",
-                via_api=via_api,
-            )
-            if submission.email:
-                notification_queue(
-                    kind="feedback_receipt",
-                    recipient=submission.email,
+    chain = InsertChain(unless=earlier)
+    proposal = proposal_create(
+        source=ProposalSource.READER,
+        kind=cleaned["kind"],
+        language=language,
+        description=cleaned["description"],
+        suggested_text=cleaned.get("suggested_text", ""),
+        quote=cleaned.get("quote", ""),
+        pathway=context.pathway,
+        section_slug=context.section_slug,
+        version=context.version,
+        local_version=context.local_version,
+        partnership=context.partnership or cleaned.get("partnership"),
+        external_url=context.external_url,
+        context_unknown=context.unknown,
+        may_contain_personal_data=flagged,
+        chain=chain,
+    )
+    submission = chain.insert(
+        Submission(
+            proposal_id=IdOf(proposal),
+            email=cleaned.get("email", ""),
+            role=cleaned.get("role", ""),
+            language=language,
+            dedupe_key=key,
+            via_api=via_api,
+        )
+    )
+    if submission.email:
+        notification_queue(
+            kind="feedback_receipt",
+            recipient=submission.email,
+            language=language,
+            dedupe_key=IdOf(submission, ("feedback_receipt:", "")),
+            context={
+                "status_url": status_url(submission),
+                "pathway_title": context.pathway_title(language),
+                "section_title": context.section_title,
+                "pathway_url": settings.SITE_URL
+                + pathway_path(
                     language=language,
-                    dedupe_key=f"feedback_receipt:{submission.pk}",
-                    context={
-                        "status_url": status_url(submission),
-                        "pathway_title": context.pathway_title(language),
-                        "section_title": context.section_title,
-                        "pathway_url": settings.SITE_URL
-                        + pathway_path(
-                            language=language,
-                            pathway_slug=context.pathway.slug,
-                            section_slug=context.section_slug,
-                            partnership_slug=context.partnership.slug if context.partnership else "",
-                        )
-                        if context.pathway
-                        else "",
-                    },
+                    pathway_slug=context.pathway.slug,
+                    section_slug=context.section_slug,
+                    partnership_slug=context.partnership.slug if context.partnership else "",
                 )
+                if context.pathway
+                else "",
+            },
+            chain=chain,
+        )
+    try:
+        written = chain.run()
     except IntegrityError:
         # The same text from the same source arrived at the same moment: the other one won.
-        return Submission.objects.get(dedupe_key=f"{fingerprint}:{bucket}"), False
+        return Submission.objects.get(dedupe_key=key), False
+    if not written:
+        return earlier.earliest("created_at"), False
+    submission.proposal = proposal
     # Ids only: the reader's text never goes to the log.
     logger.info("feedback received: proposal %s, submission %s, flagged %s", proposal.pk, submission.pk, flagged)
     return submission, True

@@ -36,6 +36,8 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, connection, models, transaction
+from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -43,6 +45,7 @@ from django.utils.translation import gettext as _
 from governance.models import BouncingAddress, Notification, NotificationStatus
 from governance.outbox import delivery
 from governance.outbox.delivery import DeliveryDeferred
+from pathways.chain import IdOf, InsertChain
 from pathways.services import Refused
 
 logger = logging.getLogger(__name__)
@@ -80,8 +83,12 @@ def normalised_address(address: str) -> str:
     return address.strip().lower()
 
 
+def _bouncing(address: str) -> QuerySet:
+    return BouncingAddress.objects.filter(email=normalised_address(address))
+
+
 def address_is_bouncing(address: str) -> bool:
-    return BouncingAddress.objects.filter(email=normalised_address(address)).exists()
+    return _bouncing(address).exists()
 
 
 # --- Queuing and handing over ------------------------------------------------------------------
@@ -95,8 +102,9 @@ def notification_queue(
     context: dict,
     subject: models.Model | str | None = None,
     due_on: date | None = None,
-    dedupe_key: str | None = None,
+    dedupe_key: str | IdOf | None = None,
     who: str = "",
+    chain: InsertChain | None = None,
 ) -> Notification:
     """Queue one e-mail inside the caller's transaction; the same notice is queued only once.
 
@@ -105,8 +113,34 @@ def notification_queue(
     written `failed` with the reason and nothing is handed over: the ledger shows it, and the
     responsible editor can send it again once the address works. Without a `recipient` the row is
     written skipped, saying whose (`who`, a username) address is missing; give a `dedupe_key` then.
+
+    Given a `chain`, the row is queued there instead, written when the caller runs it with its own
+    rows: the bounce check is made by the database inside the same INSERT, the hand-over follows the
+    commit, and the key (which may be an `IdOf` an earlier row's id) must be new: a key already
+    taken fails the whole chain with IntegrityError.
     """
     key = dedupe_key or notification_dedupe_key(kind=kind, recipient=recipient, subject=subject, due_on=due_on)
+    if chain is not None:
+        queued = chain.insert(
+            Notification(
+                kind=kind,
+                recipient=recipient,
+                language=language,
+                dedupe_key=key,
+                context=context,
+                subject=notification_subject(subject),
+                due_on=due_on,
+                **_delivery_state_decided_by_database(address=recipient, who=who),
+            )
+        )
+
+        def hand_over() -> None:
+            if queued.status == NotificationStatus.PENDING:
+                notification_hand_over(queued.pk)
+
+        chain.on_commit(hand_over)
+        return queued
+    assert isinstance(key, str)  # an IdOf names a row of a chain
     bouncing = bool(recipient) and address_is_bouncing(recipient)
     try:
         with transaction.atomic():
@@ -137,6 +171,23 @@ def _delivery_state(*, bouncing: bool, address: str, who: str = "") -> dict:
     if bouncing:
         return {"status": NotificationStatus.FAILED, "last_error": BOUNCING}
     return {"status": NotificationStatus.PENDING, "last_error": ""}
+
+
+def _delivery_state_decided_by_database(*, address: str, who: str = "") -> dict:
+    """`_delivery_state` as SQL the database evaluates while it writes the row: the bounce check
+    inside the INSERT instead of a query before it. (Raw SQL rather than `Case(When(Exists(…)))`:
+    compiling those took a third of a millisecond per row.)"""
+    if not address:
+        return _delivery_state(bouncing=False, address=address, who=who)
+    bouncing, fine = _delivery_state(bouncing=True, address=address), _delivery_state(bouncing=False, address=address)
+    table = connection.ops.quote_name(BouncingAddress._meta.db_table)
+    check = f"EXISTS (SELECT 1 FROM {table} WHERE email = %s)"  # noqa: S608 - the name from the model
+    return {
+        name: RawSQL(  # noqa: S611 - the values as parameters
+            f"CASE WHEN {check} THEN %s ELSE %s END", [normalised_address(address), bouncing[name], fine[name]]
+        )
+        for name in fine
+    }
 
 
 def notifications_queue_many(notices) -> list[tuple[int, str]]:

@@ -5,18 +5,23 @@ import json
 
 import reversion
 from django.contrib.auth.models import User
+from django.contrib.contenttypes.models import ContentType
+from django.core import serializers
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
+from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed, has_transition_perm
+from reversion.models import Revision
 from reversion.models import Version as HistoryVersion
 
 from governance import permissions as perms
 from governance.models import AuditEntry, ChangeProposal, ProposalSource, ProposalState
 from governance.proposals.personal_data import may_contain_personal_data, redact, redaction_marker
 from governance.signals import proposal_moved
+from pathways.chain import IdOf, InsertChain
 from pathways.diffing import word_diff
 from pathways.models import LocalVersion, Partnership, Pathway, Version
 
@@ -42,31 +47,76 @@ def proposal_create(
     context_unknown: bool = False,
     may_contain_personal_data: bool = False,
     by: User | None = None,
+    chain: InsertChain | None = None,
 ) -> ChangeProposal:
-    """A new proposal in its first state, recorded in the version history."""
-    # Here and below `atomic=False`: the revision is written inside our transaction, and reversion's
-    # own atomic block would only add a second savepoint (two more round trips) inside it.
-    with transaction.atomic(), reversion.create_revision(atomic=False):
-        proposal = ChangeProposal.objects.create(
-            source=source,
-            kind=kind,
-            language=language,
-            description=description,
-            pathway=pathway,
-            section_slug=section_slug,
-            version=version,
-            local_version=local_version,
-            partnership=partnership,
-            suggested_text=suggested_text,
-            quote=quote,
-            external_url=external_url,
-            context_unknown=context_unknown,
-            may_contain_personal_data=may_contain_personal_data,
-        )
-        if by is not None:
-            reversion.set_user(by)
-        reversion.set_comment(_("Proposal received"))
+    """A new proposal in its first state, recorded in the version history. Written at once; or,
+    given a `chain`, queued there with its history, to be written when the caller runs the chain
+    with its own rows (the reader's feedback: one round trip for all of them)."""
+    proposal = ChangeProposal(
+        source=source,
+        kind=kind,
+        language=language,
+        description=description,
+        pathway=pathway,
+        section_slug=section_slug,
+        version=version,
+        local_version=local_version,
+        partnership=partnership,
+        suggested_text=suggested_text,
+        quote=quote,
+        external_url=external_url,
+        context_unknown=context_unknown,
+        may_contain_personal_data=may_contain_personal_data,
+    )
+    rows = chain or InsertChain()
+    rows.insert(proposal)
+    history_queue(rows, proposal, comment=_("Proposal received"), by=by)
+    if chain is None:
+        rows.run()
     return proposal
+
+
+# The id a new row is serialised with before it has one; the chain puts the real id in its place.
+# Django's serialisers write the pk before the fields, so its first occurrence is the pk.
+_ID_STAND_IN = -918273645
+
+
+def _with_id(obj: models.Model, text: str, stand_in: str) -> str | IdOf:
+    """`text` with `obj`'s id where the stand-in is (its first occurrence), once the id is known."""
+    before, found, after = text.partition(stand_in)
+    return IdOf(obj, (before, after)) if found else text
+
+
+def history_queue(chain: InsertChain, obj: models.Model, *, comment: str, by: User | None = None) -> None:
+    """Queue in `chain`, after the new row `obj`, its first version-history entry: the Revision and
+    Version rows `reversion.create_revision()` would write for it once it is saved (the same
+    serialisation, representation and content type; tests/governance/test_history.py compares them
+    with reversion's own)."""
+    options = reversion.revisions._get_options(type(obj))
+    obj.pk = _ID_STAND_IN
+    try:
+        data = serializers.serialize(
+            options.format, (obj,), fields=options.fields, use_natural_foreign_keys=options.use_natural_foreign_keys
+        )
+        representation = force_str(obj)
+    finally:
+        obj.pk = None
+    stand_in = str(_ID_STAND_IN)
+    revision = chain.insert(Revision(date_created=timezone.now(), user=by, comment=comment))
+    content_type = ContentType.objects.db_manager(chain.using).get_for_model(
+        type(obj), for_concrete_model=options.for_concrete_model
+    )
+    chain.insert(
+        HistoryVersion(
+            revision_id=IdOf(revision),
+            object_id=IdOf(obj, ("", "")),
+            content_type=content_type,
+            db=chain.using,
+            format=options.format,
+            serialized_data=_with_id(obj, data, stand_in),
+            object_repr=_with_id(obj, representation, stand_in),
+        )
+    )
 
 
 class NotPermitted(Exception):
@@ -129,6 +179,8 @@ def proposal_transition(
     """
     if action not in ACTIONS or action in {"redact", "assign", "meeting_record"}:
         raise ValueError(f"unknown transition {action!r}")
+    # Here and below `atomic=False`: the revision is written inside our transaction, and reversion's
+    # own atomic block would only add a second savepoint (two more round trips) inside it.
     with transaction.atomic(), reversion.create_revision(atomic=False):
         proposal = ChangeProposal.objects.select_for_update().filter(pk=proposal_id).first()
         if proposal is None or (by is not None and not perms.can_view(by, proposal)):

@@ -14,11 +14,15 @@ from urllib.parse import quote
 
 import pytest
 import time_machine
-from django.test import Client
+from django.db import connection
+from django.test import Client, TestCase
+from django.test.utils import CaptureQueriesContext
+from reversion.models import Version as HistoryVersion
 
 from feedback.forms import form_started_token
 from feedback.models import Submission
-from governance.models import ChangeProposal, Notification, ProposalState
+from governance.models import BouncingAddress, ChangeProposal, Notification, NotificationStatus, ProposalState
+from governance.outbox.notifications import BOUNCING
 from tests.governance.test_personal_data import make_id
 
 pytestmark = pytest.mark.django_db
@@ -356,6 +360,43 @@ def test_receipt_email_is_queued_with_the_status_link_and_without_the_text(clien
     assert notification.context["status_url"] == f"{settings.SITE_URL}/nb/tilbakemelding/{submission.token}/"
     assert TEXT not in str(notification.context)
     assert "Henvisningsadressen" not in str(notification.context)
+
+
+def test_what_the_form_writes_is_one_statement(client, pathway):
+    """The proposal, its history entry, the submission and the receipt's outbox row: one round trip
+    to PostgreSQL (pathways.chain), where each used to be a statement of its own (14 in all)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = send(
+            client, forlop="angst", seksjon="fastlege-kartlegging", versjon="2026", email="leser@example.no"
+        )
+    assert response.status_code == 302
+    writes = [q["sql"] for q in queries if "INSERT" in q["sql"]]
+    assert len(writes) == (1 if connection.vendor == "postgresql" else 5)
+    submission = Submission.objects.get()
+    assert HistoryVersion.objects.get_for_object(submission.proposal).get().revision.comment == "Forslag mottatt"
+    assert Notification.objects.get().dedupe_key == f"feedback_receipt:{submission.pk}"
+
+
+def test_the_receipt_is_handed_to_the_broker_once_after_commit(client, pathway, monkeypatch):
+    handed = []
+    monkeypatch.setattr("governance.outbox.notifications.notification_hand_over", handed.append)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        send(client, email="leser@example.no")
+    assert handed == [Notification.objects.get().pk]
+    assert Notification.objects.get().status == NotificationStatus.PENDING
+
+
+def test_a_receipt_to_a_bouncing_address_is_written_failed_and_not_handed_over(client, pathway, monkeypatch):
+    BouncingAddress.objects.create(email="leser@example.no", reason="550 no such user")
+    handed = []
+    monkeypatch.setattr("governance.outbox.notifications.notification_hand_over", handed.append)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = send(client, email="  Leser@Example.no ")
+    assert response.status_code == 302  # the feedback itself is stored as always
+    notification = Notification.objects.get()
+    assert (notification.status, notification.last_error) == (NotificationStatus.FAILED, BOUNCING)
+    assert handed == []
+    assert Submission.objects.get().proposal.description == TEXT
 
 
 def test_no_email_no_receipt(client, pathway):

@@ -2,7 +2,8 @@
 
 An `InsertChain` takes unsaved model instances in order; a column may name the id of a row queued
 before it (`IdOf`), as it is or inside a text, or be a query expression without column references
-(a `Case` over an `Exists`, say). `run()` writes them all or none:
+(a `RawSQL` `CASE WHEN EXISTS …`, say: the database decides the value as it writes the row).
+`run()` writes them all or none:
 
 - on PostgreSQL as ONE statement, a chain of data-modifying CTEs (`WITH c0 AS (INSERT … RETURNING
   id), c1 AS (INSERT … SELECT … c0.id FROM c0 …) SELECT c0.id, …`): one round trip, atomic by
@@ -26,7 +27,7 @@ from django.db.models.sql import Query
 from django.db.models.sql.compiler import SQLCompiler
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared by identity, like the unsaved row it names
 class IdOf(Combinable):
     """A column's value: the id of `obj`, a row queued earlier in the same chain; with `text`
     (before, after) that id inside a text: `before + str(id) + after`. (A `Combinable` only so

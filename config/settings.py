@@ -245,6 +245,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
 CELERY_FILESYSTEM_DIR = VAR_DIR / "broker"
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
+# On PostgreSQL: new outbox rows are handed to the broker by the outbox relay process
+# (`manage.py outbox_relay`, governance.outbox.relay) instead of by the web process after commit.
+OUTBOX_RELAY = env_bool("OUTBOX_RELAY", False)
 # The queue tasks are sent to and workers consume by default; tests give each worker a queue of its own.
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# `make run`: migrate, load the demo data, and run web + Celery worker + Celery beat in the
-# foreground. Ctrl-C stops all three. A worker or beat that dies is reported and started again
-# after RESTART_SECONDS; only the web server's end (or Ctrl-C) stops the script, so a crashed
+# `make run`: migrate, load the demo data, and run web + Celery worker + Celery beat (+ the outbox
+# relay with OUTBOX_RELAY=true) in the foreground. Ctrl-C stops them all. A worker, beat or relay
+# that dies is reported and started again after RESTART_SECONDS; only the web server's end (or Ctrl-C) stops the script, so a crashed
 # worker never takes the public pages down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +40,10 @@ trap 'trap - INT TERM EXIT; kill 0 2>/dev/null; wait' INT TERM EXIT
 web=$!
 supervise worker .venv/bin/celery -A config worker --loglevel INFO --concurrency 2 &
 supervise beat .venv/bin/celery -A config beat --loglevel INFO --schedule "$VAR/celerybeat-schedule" &
+# With OUTBOX_RELAY=true (PostgreSQL only) the relay, not the web process, hands new outbox rows over.
+case "$(echo "${OUTBOX_RELAY:-false}" | tr '[:upper:]' '[:lower:]' | tr -d ' ')" in
+  true | 1 | yes | on) supervise relay .venv/bin/python manage.py outbox_relay & ;;
+esac
 
 cat <<MSG
 

@@ -9,12 +9,13 @@ Both models have `status` (NotificationStatus), `attempts`, `claimed_at`, `retry
 
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery import current_app
 from django.conf import settings
-from django.db import models
+from django.db import connection, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -54,6 +55,20 @@ def hand_over(task: str, pk: int, what: str) -> bool:
     except Exception as error:  # noqa: BLE001 - whatever the broker does, the caller goes on
         logger.warning("%s %s not handed to the broker (%s); it stays queued", what, pk, type(error).__name__)
         return False
+
+
+def relayed() -> bool:
+    """Whether new outbox rows are handed to the broker by the outbox relay (OUTBOX_RELAY, on
+    PostgreSQL: the database announces each new pending row, `governance.outbox.relay`) rather
+    than after commit by the process that wrote them."""
+    return settings.OUTBOX_RELAY and connection.vendor == "postgresql"
+
+
+def hand_over_after_commit(hand_over_one: Callable[[int], object], pks: list[int]) -> None:
+    """Hand the new rows `pks` to the broker (`hand_over_one` each) once the caller's transaction
+    commits; nothing to do here when the relay does it."""
+    if pks and not relayed():
+        transaction.on_commit(lambda: [hand_over_one(pk) for pk in pks])
 
 
 def retry_countdown(attempts: int, limits: Limits) -> float:

@@ -138,7 +138,8 @@ def notification_queue(
             if queued.status == NotificationStatus.PENDING:
                 notification_hand_over(queued.pk)
 
-        chain.on_commit(hand_over)
+        if not delivery.relayed():
+            chain.on_commit(hand_over)
         return queued
     assert isinstance(key, str)  # an IdOf names a row of a chain
     bouncing = bool(recipient) and address_is_bouncing(recipient)
@@ -157,7 +158,7 @@ def notification_queue(
     except IntegrityError:
         return Notification.objects.get(dedupe_key=key)
     if notification.status == NotificationStatus.PENDING:
-        transaction.on_commit(lambda: notification_hand_over(notification.pk))
+        delivery.hand_over_after_commit(notification_hand_over, [notification.pk])
     return notification
 
 
@@ -233,7 +234,7 @@ def notifications_queue_many(notices) -> list[tuple[int, str]]:
     insert = _insert_postgresql if connection.vendor == "postgresql" else _insert_orm
     written = insert(rows)
     pks = [pk for pk, _kind, status in written if status == NotificationStatus.PENDING]
-    transaction.on_commit(lambda: _hand_over(pks))
+    delivery.hand_over_after_commit(notification_hand_over, pks)
     return [(pk, kind) for pk, kind, status in written if status == NotificationStatus.PENDING]
 
 
@@ -297,11 +298,6 @@ def _insert_orm(rows: list[dict]) -> list[tuple[int, str, str]]:
             "pk", "kind", "status"
         )
     )
-
-
-def _hand_over(pks: list[int]) -> None:
-    for pk in pks:
-        notification_hand_over(pk)
 
 
 def notification_hand_over(pk: int) -> bool:

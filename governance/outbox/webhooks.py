@@ -41,7 +41,6 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -275,7 +274,7 @@ def on_version_published(sender: Any, version: Version | LocalVersion, **kwargs:
     pks = list(
         WebhookDelivery.objects.filter(event_id=event, subscription_id__in=subscriptions).values_list("pk", flat=True)
     )
-    transaction.on_commit(lambda: [webhook_hand_over(pk) for pk in pks])
+    delivery.hand_over_after_commit(webhook_hand_over, pks)
     return pks
 
 

@@ -17,6 +17,9 @@ three sides in the same run, measured in interleaved rounds with a new connectio
 - **baseline** (the one-row baseline, the old target's): POST /bench/baseline-feedback/, the same
   body into the same FeedbackForm and one ChangeProposal insert, nothing else.
 
+By default (`--relay`, as production on PostgreSQL runs) OUTBOX_RELAY=true and a `manage.py
+outbox_relay` process hands the outbox rows to the broker; `--no-relay`: the web process does.
+
 The real Redis is the cache and the Celery broker (REDIS_URL=CELERY_BROKER_URL=redis://127.0.0.1:6379/14,
 a CACHE_KEY_PREFIX of its own per run), the database a throwaway PostgreSQL one. Exits 1 when the
 ratio form/rows is below --min-ratio (0.8); form/baseline is printed and recorded beside it.

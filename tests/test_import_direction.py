@@ -18,6 +18,7 @@ AREAS = (
     "config",
     "governance.apps",
     "governance.admin",
+    "governance.management",
     "workers",
     "feedback",
     "trafficlight",
@@ -48,6 +49,8 @@ ALLOWED = {
     "governance.apps": {"governance.rounds", "governance.proposals", "governance.outbox", "governance", "pathways"},
     # The admin (Django finds it only as governance.admin) makes subscriptions through the outbox's service.
     "governance.admin": {"governance.outbox", "governance", "pathways"},
+    # The management commands (Django finds them only under governance.management): the outbox relay.
+    "governance.management": {"governance.outbox", "governance", "pathways"},
     "governance.rounds": {"governance.proposals", "governance.outbox", "governance", "pathways"},
     "governance.proposals": {"governance.outbox", "governance", "pathways"},
     "governance.outbox": {"governance", "pathways"},

@@ -40,10 +40,9 @@ def relay(stop: threading.Event, *, wait: float = 1.0) -> None:
     while not stop.is_set():
         try:
             with psycopg.connect(**params, autocommit=True) as conn:
-                row = conn.execute("SELECT pg_try_advisory_lock(%s)", [LOCK]).fetchone()
-                if not (row and row[0]):
-                    stop.wait(wait)
-                    continue
+                while not conn.execute("SELECT pg_try_advisory_lock(%s)", [LOCK]).fetchone()[0]:  # type: ignore[index]
+                    if stop.wait(wait):
+                        return
                 conn.execute(f"LISTEN {CHANNEL}")
                 logger.info("outbox relay: listening")
                 while not stop.is_set():

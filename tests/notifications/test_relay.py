@@ -115,6 +115,28 @@ def test_one_relay_hands_each_row_over_once_and_a_standby_takes_over(relayed, mo
             thread.join(5)
 
 
+def test_a_relay_whose_connection_is_cut_listens_again(relayed, monkeypatch):
+    handed: list[int] = []
+    monkeypatch.setattr(relay_module, "notification_hand_over", handed.append)
+    stop = threading.Event()
+    thread = _start(stop)
+    try:
+        first = _queue("relay:before-cut")
+        support.wait_until(lambda: first.pk in handed, what="the first row handed over")
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = %s AND pid <> pg_backend_pid()",
+                [f"LISTEN {CHANNEL}"],
+            )
+            assert cursor.fetchone() == (True,)
+        time.sleep(1.0)  # it notices, waits 0.2 s and listens again
+        later = _queue("relay:after-cut")
+        support.wait_until(lambda: later.pk in handed, what="the row written after the reconnect")
+    finally:
+        stop.set()
+        thread.join(5)
+
+
 def test_the_command_refuses_to_run_without_the_setting(settings):
     settings.OUTBOX_RELAY = False
     with pytest.raises(CommandError, match="OUTBOX_RELAY=true"):

@@ -49,10 +49,20 @@ def _count(name: str, seconds: int) -> int:
     cache = caches["default"]
     if isinstance(cache, RedisCache):
         key = cache.make_and_validate_key(name)
-        pipe = cache._cache.get_client(key, write=True).pipeline(transaction=False)
+        pipe = _client(cache).pipeline(transaction=False)
         pipe.incr(key)
         pipe.expire(key, seconds + 1)
         counted, _expiry_set = pipe.execute()
         return int(counted)
     cache.add(name, 0, timeout=seconds + 1)
     return cache.incr(name)
+
+
+def _client(cache: RedisCache):
+    """The cache's Redis client for writes, made once per cache object: Django makes a new one on
+    every call (and a redis-py client builds its table of 170 reply parsers each time), a fifth of
+    the rate limit's time. Writes always go to the first server, whatever the key."""
+    client = cache.__dict__.get("_throttle_client")
+    if client is None:
+        client = cache.__dict__["_throttle_client"] = cache._cache.get_client(write=True)
+    return client

@@ -4,6 +4,7 @@ when its transaction commits, one relay hands it to the broker, and the web proc
 import sys
 import threading
 import time
+import uuid
 
 import psycopg
 import pytest
@@ -13,7 +14,7 @@ from django.db import connection, transaction
 
 from feedback.context import FeedbackContext
 from feedback.services import feedback_submit
-from governance.models import BouncingAddress, Notification, NotificationStatus
+from governance.models import BouncingAddress, Notification, NotificationStatus, WebhookDelivery, WebhookSubscription
 from governance.outbox import relay as relay_module
 from governance.outbox.notifications import notification_queue
 from governance.outbox.relay import CHANNEL, relay
@@ -46,6 +47,18 @@ def test_a_new_pending_row_is_announced_when_its_transaction_commits():
             notification = _queue("relay:commit")
             assert _announced(listener, timeout=0.3) == []  # not before the commit
         assert _announced(listener) == [f"governance_notification:{notification.pk}"]
+    finally:
+        listener.close()
+
+
+def test_a_new_webhook_delivery_is_announced_too():
+    subscription = WebhookSubscription.objects.create(url="https://mottak.example.org/forlop", secret="s" * 32)
+    listener = _listener()
+    try:
+        delivery = WebhookDelivery.objects.create(
+            subscription=subscription, event_id=uuid.uuid4(), event_type="version.published", body="{}"
+        )
+        assert _announced(listener) == [f"governance_webhookdelivery:{delivery.pk}"]
     finally:
         listener.close()
 

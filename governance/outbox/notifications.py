@@ -121,40 +121,34 @@ def notification_queue(
     """
     key = dedupe_key or notification_dedupe_key(kind=kind, recipient=recipient, subject=subject, due_on=due_on)
     if chain is not None:
-        queued = chain.insert(
-            Notification(
-                kind=kind,
-                recipient=recipient,
-                language=language,
-                dedupe_key=key,
-                context=context,
-                subject=notification_subject(subject),
-                due_on=due_on,
-                **_delivery_state_decided_by_database(address=recipient, who=who),
-            )
-        )
+        state = _delivery_state_decided_by_database(address=recipient, who=who)
+    else:
+        bouncing = bool(recipient) and address_is_bouncing(recipient)
+        state = _delivery_state(bouncing=bouncing, address=recipient, who=who)
+    notification = Notification(
+        kind=kind,
+        recipient=recipient,
+        language=language,
+        dedupe_key=key,
+        context=context,
+        subject=notification_subject(subject),
+        due_on=due_on,
+        **state,
+    )
+    if chain is not None:
+        chain.insert(notification)
 
         def hand_over() -> None:
-            if queued.status == NotificationStatus.PENDING:
-                notification_hand_over(queued.pk)
+            if notification.status == NotificationStatus.PENDING:
+                notification_hand_over(notification.pk)
 
         if not delivery.relayed():
             chain.on_commit(hand_over)
-        return queued
+        return notification
     assert isinstance(key, str)  # an IdOf names a row of a chain
-    bouncing = bool(recipient) and address_is_bouncing(recipient)
     try:
         with transaction.atomic():
-            notification = Notification.objects.create(
-                kind=kind,
-                recipient=recipient,
-                language=language,
-                dedupe_key=key,
-                context=context,
-                subject=notification_subject(subject),
-                due_on=due_on,
-                **_delivery_state(bouncing=bouncing, address=recipient, who=who),
-            )
+            notification.save(force_insert=True)
     except IntegrityError:
         return Notification.objects.get(dedupe_key=key)
     if notification.status == NotificationStatus.PENDING:

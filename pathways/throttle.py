@@ -11,6 +11,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from typing import Literal
 
 from django.conf import settings
 from django.core.cache import caches
@@ -25,14 +26,14 @@ def over_limit(
     *,
     group: str,
     rate: tuple[int, int],
-    key: str | Callable[[HttpRequest], str | bytes] = "ip",
+    key: Literal["ip"] | Callable[[HttpRequest], str | bytes] = "ip",
     count: bool = True,
 ) -> bool:
     """Count this request and say whether it is over `rate` (count, seconds) for its key: the
     client's address (`"ip"`) or what `key(request)` gives. With `count=False` only look: whether
     the key has already used up its `rate`."""
     limit, seconds = rate
-    ident = request.META.get("REMOTE_ADDR", "") if key == "ip" else key(request)  # type: ignore[operator]
+    ident = key(request) if callable(key) else request.META.get("REMOTE_ADDR", "")
     digest = hashlib.sha256(ident if isinstance(ident, bytes) else ident.encode()).hexdigest()[:32]
     name = f"{settings.RATELIMIT_KEY_PREFIX}{group}:{digest}:{int(time.time() // seconds)}"
     try:

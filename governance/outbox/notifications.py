@@ -137,13 +137,8 @@ def notification_queue(
     )
     if chain is not None:
         chain.insert(notification)
-
-        def hand_over() -> None:
-            if notification.status == NotificationStatus.PENDING:
-                notification_hand_over(notification.pk)
-
-        if not delivery.relayed():
-            chain.on_commit(hand_over)
+        # Its status is known once the chain has written it (the database decided it).
+        chain.on_commit(lambda: _hand_over_if_pending(notification))
         return notification
     assert isinstance(key, str)  # an IdOf names a row of a chain
     try:
@@ -151,9 +146,13 @@ def notification_queue(
             notification.save(force_insert=True)
     except IntegrityError:
         return Notification.objects.get(dedupe_key=key)
+    _hand_over_if_pending(notification)
+    return notification
+
+
+def _hand_over_if_pending(notification: Notification) -> None:
     if notification.status == NotificationStatus.PENDING:
         delivery.hand_over_after_commit(notification_hand_over, [notification.pk])
-    return notification
 
 
 def _delivery_state(*, bouncing: bool, address: str, who: str = "") -> dict:

@@ -81,9 +81,9 @@ def proposal_create(
 _ID_STAND_IN = -918273645
 
 
-def _with_id(obj: models.Model, text: str, stand_in: str) -> str | IdOf:
+def _with_id(obj: models.Model, text: str) -> str | IdOf:
     """`text` with `obj`'s id where the stand-in is (its first occurrence), once the id is known."""
-    before, found, after = text.partition(stand_in)
+    before, found, after = text.partition(str(_ID_STAND_IN))
     return IdOf(obj, (before, after)) if found else text
 
 
@@ -101,7 +101,6 @@ def history_queue(chain: InsertChain, obj: models.Model, *, comment: str, by: Us
         representation = force_str(obj)
     finally:
         obj.pk = None
-    stand_in = str(_ID_STAND_IN)
     revision = chain.insert(Revision(date_created=timezone.now(), user=by, comment=comment))
     content_type = ContentType.objects.db_manager(chain.using).get_for_model(
         type(obj), for_concrete_model=options.for_concrete_model
@@ -113,8 +112,8 @@ def history_queue(chain: InsertChain, obj: models.Model, *, comment: str, by: Us
             content_type=content_type,
             db=chain.using,
             format=options.format,
-            serialized_data=_with_id(obj, data, stand_in),
-            object_repr=_with_id(obj, representation, stand_in),
+            serialized_data=_with_id(obj, data),
+            object_repr=_with_id(obj, representation),
         )
     )
 
